@@ -1,0 +1,5 @@
+"""xenha: OCF resource agents for highly available Xen dom0 clusters."""
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"
