@@ -1,0 +1,141 @@
+"""ocf.run: dispatch, the invalid-configuration policy, exit reasons, and Env parsing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from xenha import ocf
+from xenha.errors import ConfigError, NotInstalled, ToolError
+from xenha.ocf import Env, ExitCode
+
+AGENT = ocf.Agent(
+    name="Probe",
+    version="1.0",
+    shortdesc="test agent",
+    longdesc="An agent for tests.",
+    parameters=(ocf.Parameter("config", "config file", "The config file.", required=True),),
+    actions=(ocf.Action("start", 30), ocf.Action("stop", 30), ocf.Action("monitor", 20, interval=10)),
+)
+
+
+def _run(action: str, handler, **env: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"HA_LOGFACILITY": "none", "OCF_RESOURCE_INSTANCE": "p1", **env}
+    code = ocf.run(
+        AGENT,
+        {"start": handler, "stop": handler, "monitor": handler},
+        environ,
+        ["agent", action],
+        stdout=out,
+        stderr=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def _raise(exc: Exception):
+    def handler(env: Env) -> ExitCode:
+        raise exc
+
+    return handler
+
+
+def test_exit_codes_mirror_ocf_values():
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
+    assert str(ExitCode.NOT_RUNNING) == "not running"
+
+
+def test_env_reads_params_meta_and_probe():
+    env = Env.from_environ(
+        {
+            "OCF_RESKEY_config": "/etc/xen/web1.cfg",
+            "OCF_RESKEY_CRM_meta_interval": "0",
+            "OCF_RESKEY_CRM_meta_timeout": "30000",
+            "OCF_RESKEY_CRM_meta_master_max": "2",
+            "OCF_RESKEY_CRM_meta_notify": "true",
+            "OCF_RESOURCE_INSTANCE": "drbd_r0:1",
+        },
+        ["agent", "monitor", "extra", "words"],
+        resource_type="X",
+    )
+    assert env.action == "monitor"
+    assert env.params == {"config": "/etc/xen/web1.cfg"}
+    assert env.timeout_ms == 30000
+    assert env.is_probe
+    assert env.promoted_max == 2
+    assert env.meta_flag("notify") is True
+    assert env.base_instance == "drbd_r0"
+
+
+def test_promoted_max_prefers_new_name():
+    env = Env.from_environ(
+        {"OCF_RESKEY_CRM_meta_promoted_max": "1", "OCF_RESKEY_CRM_meta_master_max": "2"},
+        ["a", "start"],
+        resource_type="X",
+    )
+    assert env.promoted_max == 1
+
+
+def test_recurring_monitor_is_not_a_probe():
+    env = Env.from_environ({"OCF_RESKEY_CRM_meta_interval": "10000"}, ["a", "monitor"], resource_type="X")
+    assert not env.is_probe
+
+
+def test_meta_data_needs_no_environment():
+    out = io.StringIO()
+    assert ocf.run(AGENT, {}, {}, ["agent", "meta-data"], stdout=out) == 0
+    assert '<resource-agent name="Probe"' in out.getvalue()
+
+
+def test_unknown_action_is_unimplemented_with_one_reason():
+    code, _, err = _run("frobnicate", _raise(RuntimeError()))
+    assert code == ExitCode.ERR_UNIMPLEMENTED
+    assert err.count("ocf-exit-reason:") == 1
+    assert err.rstrip().splitlines()[-1].startswith("ocf-exit-reason:")
+
+
+def test_no_action_is_an_argument_error():
+    code, _, err = _run("", _raise(RuntimeError()))
+    assert code == ExitCode.ERR_ARGS
+
+
+@pytest.mark.parametrize(
+    ("action", "interval", "exc", "expected", "reasons"),
+    [
+        ("stop", "0", ConfigError("bad"), ExitCode.SUCCESS, 0),
+        ("monitor", "0", ConfigError("bad"), ExitCode.NOT_RUNNING, 0),
+        ("monitor", "0", NotInstalled("xl: not installed"), ExitCode.NOT_RUNNING, 0),
+        ("monitor", "10000", ConfigError("bad"), ExitCode.ERR_GENERIC, 1),
+        ("start", "0", ConfigError("bad"), ExitCode.ERR_CONFIGURED, 1),
+        ("start", "0", NotInstalled("xl: not installed"), ExitCode.ERR_INSTALLED, 1),
+        ("start", "0", ToolError("xl create failed"), ExitCode.ERR_GENERIC, 1),
+        ("start", "0", KeyError("boom"), ExitCode.ERR_GENERIC, 1),
+    ],
+)
+def test_error_mapping(action, interval, exc, expected, reasons):
+    code, _, err = _run(action, _raise(exc), OCF_RESKEY_CRM_meta_interval=interval)
+    assert code == expected
+    assert err.count("ocf-exit-reason:") == reasons
+    assert "Traceback" not in err
+
+
+def test_exit_reason_is_one_line_and_honours_prefix():
+    code, _, err = _run("start", _raise(ToolError("line one\nline two")), OCF_EXIT_REASON_PREFIX="why:")
+    assert code == 1
+    assert err.splitlines()[-1] == "why:line one line two"
+
+
+def test_handler_code_is_returned():
+    code, _, _ = _run("monitor", lambda env: ExitCode.RUNNING_PROMOTED, OCF_RESKEY_CRM_meta_interval="10000")
+    assert code == 8
+
+
+def test_duplicate_parameter_is_refused():
+    with pytest.raises(ValueError, match="declared twice"):
+        ocf.Agent("A", "1", "s", "l", (ocf.Parameter("x", "s", "l"), ocf.Parameter("x", "s", "l")), ())
+
+
+def test_parameter_type_must_be_in_dtd():
+    with pytest.raises(ValueError, match="ra-api-1.dtd"):
+        ocf.Parameter("x", "s", "l", type="select")
