@@ -1,12 +1,19 @@
-"""Shared test fixtures: the captured tool output in ../shared/fixtures, and the lab marker."""
+"""Shared test fixtures: the captured tool output in ../shared/fixtures, and hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.fixtures import FIXTURES
+
+# Timing varies on shared CI machines, so no per-example deadline; CI derandomises for reproducible runs.
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,58 @@
+"""What a handler gets besides its parameters: environment, paths, runner, deadline and state directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from xenha.lock import StateDir
+from xenha.ocf import Agent, Env, ExitCode, Handler
+from xenha.paths import Paths
+from xenha.run import Deadline, Runner, SubprocessRunner
+
+__all__ = ["Context", "bind_handlers"]
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a handler touches outside its parameters; tests build one with a scripted runner."""
+
+    env: Env
+    paths: Paths
+    run: Runner
+    deadline: Deadline
+    state: StateDir
+
+    @classmethod
+    def for_env(cls, env: Env, *, default_timeout_s: float, runner: Runner | None = None) -> Context:
+        """The production context: real commands, the op's remaining time, /run/xenha/<agent>."""
+        paths = Paths.from_environ(env.environ)
+        return cls(
+            env=env,
+            paths=paths,
+            run=runner or SubprocessRunner(which=paths.which),
+            deadline=Deadline.from_timeout_ms(env.timeout_ms, default_s=default_timeout_s),
+            state=StateDir(f"{paths.run_dir}/{env.resource_type}"),
+        )
+
+
+def bind_handlers(
+    agent: Agent,
+    params_from: Callable[[Env], P],
+    table: Mapping[str, Callable[[P, Context], ExitCode]],
+    *,
+    runner: Runner | None = None,
+) -> dict[str, Handler]:
+    """Turn `(params, ctx)` handlers into ocf.run's `(env)` handlers; params are built (and validated) per call."""
+
+    def bind(action: str, fn: Callable[[P, Context], ExitCode]) -> Handler:
+        def handler(env: Env) -> ExitCode:
+            ctx = Context.for_env(env, default_timeout_s=agent.action_timeout(action), runner=runner)
+            return fn(params_from(env), ctx)
+
+        return handler
+
+    return {action: bind(action, fn) for action, fn in table.items()}

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Install or uninstall xenha's files under DESTDIR, recording a manifest so uninstall removes exactly those."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _python_dir(prefix: str) -> str:
+    # Debian's /usr/bin/python3 reads /usr/lib/python3/dist-packages and /usr/local/lib/python3.X/dist-packages.
+    if prefix == "/usr":
+        return "/usr/lib/python3/dist-packages"
+    return f"{prefix}/lib/python3.{sys.version_info.minor}/dist-packages"
+
+
+def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> list[tuple[Path, str, int]]:
+    """(source, destination, mode) for every file to install."""
+    pydir = _python_dir(prefix)
+    files: list[tuple[Path, str, int]] = []
+    packages = ["xenha_sim"] if lab else ["xenha"]
+    for package in packages:
+        for src in sorted((REPO / "lib" / package).rglob("*.py")):
+            files.append((src, f"{pydir}/{src.relative_to(REPO / 'lib')}", 0o644))
+    if lab:
+        for src in sorted((REPO / "packaging" / "lab-scripts").glob("*")):
+            files.append((src, f"{sbindir}/{src.name}", 0o755))
+        return files
+    for src in sorted((REPO / "ocf").glob("*")):
+        files.append((src, f"{ocf_root}/resource.d/xenha/{src.name}", 0o755))
+    for src in sorted((REPO / "packaging" / "scripts").glob("*")):
+        files.append((src, f"{sbindir}/{src.name}", 0o755))
+    for src in sorted((REPO / "heartbeat-v1").glob("xendomainsHA*")):
+        files.append((src, f"{hadir}/resource.d/{src.name}", 0o755))
+    return files
+
+
+def install(destdir: str, manifest: str, files: list[tuple[Path, str, int]]) -> None:
+    os.umask(0o022)  # agents run meta-data as nobody: every directory we create must be world-readable
+    installed = []
+    for src, dest, mode in files:
+        target = Path(destdir + dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, target)
+        target.chmod(mode)
+        installed.append(dest)
+    mpath = Path(destdir + manifest)
+    mpath.parent.mkdir(parents=True, exist_ok=True)
+    mpath.write_text("".join(f"{d}\n" for d in [*installed, manifest]))
+    print(f"installed {len(installed)} files; manifest {manifest}")
+
+
+def uninstall(destdir: str, manifest: str) -> None:
+    mpath = Path(destdir + manifest)
+    if not mpath.exists():
+        print(f"nothing to uninstall: {manifest} not found")
+        return
+    dirs: set[Path] = set()
+    entries = mpath.read_text().split()
+    for dest in entries:
+        path = Path(destdir + dest)
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        dirs.update(p for p in path.parents if len(p.parts) > 3)
+        cache = path.parent / "__pycache__"
+        if cache.is_dir():
+            for pyc in cache.glob(f"{path.stem}.*.pyc"):
+                pyc.unlink()
+            dirs.add(cache)
+    for directory in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+        try:
+            directory.rmdir()  # only empty directories: never what we did not put there
+        except OSError:
+            pass
+    print(f"removed {len(entries)} files")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["install", "uninstall"])
+    parser.add_argument("--destdir", default=os.environ.get("DESTDIR", ""))
+    parser.add_argument("--prefix", default="/usr")
+    parser.add_argument("--ocf-root", default="/usr/lib/ocf")
+    parser.add_argument("--sbindir", default=None)
+    parser.add_argument("--ha-dir", default="/etc/ha.d")
+    parser.add_argument("--lab", action="store_true", help="the simulator and lab tools instead of the product")
+    args = parser.parse_args()
+    sbindir = args.sbindir or f"{args.prefix}/sbin"
+    name = "lab-manifest" if args.lab else "install-manifest"
+    manifest = f"{args.prefix}/share/xenha/{name}"
+    destdir = args.destdir.rstrip("/")
+    if args.action == "install":
+        install(destdir, manifest, plan(args.prefix, args.ocf_root, sbindir, args.ha_dir, lab=args.lab))
+    else:
+        uninstall(destdir, manifest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
