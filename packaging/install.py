@@ -28,7 +28,11 @@ def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> 
         for src in sorted((REPO / "lib" / package).rglob("*.py")):
             files.append((src, f"{pydir}/{src.relative_to(REPO / 'lib')}", 0o644))
     if lab:
+        # The simulated tools never go on the host's PATH (they would shadow real drbdadm); lab nodes put this
+        # directory first on theirs and bind-mount the tools over the real binaries inside their namespaces.
         for src in sorted((REPO / "packaging" / "lab-scripts").glob("*")):
+            files.append((src, f"/usr/lib/xenha-sim/bin/{src.name}", 0o755))
+        for src in sorted((REPO / "packaging" / "lab-cli").glob("*")):
             files.append((src, f"{sbindir}/{src.name}", 0o755))
         return files
     for src in sorted((REPO / "ocf").glob("*")):

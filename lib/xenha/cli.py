@@ -1,0 +1,131 @@
+"""`xenha inspect`: parse DRBD and Xen state (files or live sources) and print it as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from xenha.errors import XenhaError
+from xenha.paths import Paths
+from xenha.run import Deadline, SubprocessRunner
+
+__all__ = ["main"]
+
+Row = dict[str, object]
+
+_DRBD_COLUMNS = ("resource", "minor", "volume", "role", "peer_role", "cstate", "disk", "peer_disk", "sync_percent")
+_XEN_COLUMNS = ("name", "domid", "memory_mib", "vcpus", "flags", "state")
+_LIVE_TIMEOUT_S = 10.0
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise XenhaError(f"{path}: {exc.strerror}") from exc
+
+
+def _live(argv: Sequence[str]) -> str:
+    paths = Paths.from_environ(os.environ)
+    result = SubprocessRunner(which=paths.which)(argv, Deadline(_LIVE_TIMEOUT_S))
+    return result.raise_for_status(" ".join(argv)).stdout
+
+
+def drbd_rows(args: argparse.Namespace) -> list[Row]:
+    """The DRBD volumes from the chosen source, as inspect JSON objects."""
+    from xenha import drbd, drbd9
+
+    if args.status_json:
+        return [v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_read(args.status_json)))]
+    if args.events2:
+        events = drbd9.parse_events2(_read(args.events2))
+        return [v.to_json() for v in drbd9.volumes(drbd9.events2_state(events))]
+    source = args.proc or Paths.from_environ(os.environ).proc_drbd
+    proc = drbd.parse_proc_drbd(_read(source))
+    if proc.is_drbd9 and not args.proc:
+        # A DRBD 9 kernel's /proc/drbd holds no device lines; ask drbdsetup, as the agents do.
+        return [v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_live(["drbdsetup", "status", "--json"])))]
+    return [v.to_json() for v in proc.volumes()]
+
+
+def xen_rows(args: argparse.Namespace) -> list[Row]:
+    """The Xen domains from the chosen source, as inspect JSON objects."""
+    from xenha import xen
+
+    if args.xl_list:
+        return [d.to_json() for d in xen.parse_xl_list(_read(args.xl_list))]
+    if args.xm_list:
+        return [d.to_json() for d in xen.parse_xm_list(_read(args.xm_list))]
+    if args.xl_json:
+        return [d.to_json() for d in xen.parse_xl_list_long(_read(args.xl_json))]
+    if args.xm_sxp:
+        return [d.to_json() for d in xen.parse_xm_list_long(_read(args.xm_sxp))]
+    paths = Paths.from_environ(os.environ)
+    if paths.which("xl"):
+        return [d.to_json() for d in xen.parse_xl_list(_live(["xl", "list"]))]
+    return [d.to_json() for d in xen.parse_xm_list(_live(["xm", "list"]))]
+
+
+def _table(rows: list[Row], columns: Sequence[str], out: TextIO) -> None:
+    def cell(value: object) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.1f}"
+        return str(value)
+
+    cells = [[cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    for row_cells in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row_cells, widths, strict=True)).rstrip() + "\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xenha", description="xenha administration tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    inspect = sub.add_parser("inspect", help="parse and show DRBD or Xen state")
+    kinds = inspect.add_subparsers(dest="kind", required=True)
+
+    drbd = kinds.add_parser("drbd", help="DRBD volumes (default: live /proc/drbd or drbdsetup status --json)")
+    src = drbd.add_mutually_exclusive_group()
+    src.add_argument("--proc", metavar="FILE", help="a /proc/drbd capture ('-' for stdin)")
+    src.add_argument("--status-json", metavar="FILE", help="a `drbdsetup status --json` capture")
+    src.add_argument("--events2", metavar="FILE", help="a `drbdsetup events2 --now` capture")
+    drbd.add_argument("--json", action="store_true", help="print JSON, one object per volume and peer")
+
+    xen = kinds.add_parser("xen", help="Xen domains (default: live `xl list`, else `xm list`)")
+    src = xen.add_mutually_exclusive_group()
+    src.add_argument("--xl-list", metavar="FILE", help="an `xl list` capture")
+    src.add_argument("--xm-list", metavar="FILE", help="an `xm list` capture")
+    src.add_argument("--xl-json", metavar="FILE", help="an `xl list -l` capture")
+    src.add_argument("--xm-sxp", metavar="FILE", help="an `xm list --long` capture")
+    xen.add_argument("--json", action="store_true", help="print JSON, one object per domain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point of the `xenha` command; bad input gives one line on stderr and exit 1, never a traceback."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    collect: Callable[[argparse.Namespace], list[Row]]
+    collect, columns = (drbd_rows, _DRBD_COLUMNS) if args.kind == "drbd" else (xen_rows, _XEN_COLUMNS)
+    try:
+        rows = collect(args)
+    except XenhaError as exc:
+        err.write(f"xenha inspect {args.kind}: {exc.reason}\n")
+        return 1
+    if args.json:
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+    else:
+        _table(rows, columns, out)
+    return 0

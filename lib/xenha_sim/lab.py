@@ -1,0 +1,376 @@
+"""The lab: real Corosync + Pacemaker nodes in network namespaces, driving xenha on the simulated world.
+
+Each node is a supervisor process (`python3 -m xenha_sim.labnode`) started as
+`ip netns exec <prefix>-<node> unshare --mount --uts --ipc --propagation private`, which gives it a private /run,
+/dev/shm, /etc/corosync, /etc/hosts, /var/lib/pacemaker, /var/lib/corosync and /var/log, then runs
+`corosync -f` and `pacemakerd` with the simulated tools first on PATH. Nodes talk over veth pairs joined by a
+bridge that lives in a namespace of its own, on a private /24 that exists only inside those namespaces.
+Everything the lab knows is in its directory (default /var/lib/xenha-lab): `lab.json`, the world, per-node trees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from xenha_sim.world import World, add_node, link_key, log_event
+
+__all__ = ["Lab", "LabConfig", "LabError"]
+
+DEFAULT_DIR = "/var/lib/xenha-lab"
+SIM_BIN = "/usr/lib/xenha-sim/bin"
+# Tools the simulator replaces; inside a node they are also bind-mounted over the host's real binaries.
+SIM_TOOLS = ("xl", "xm", "drbdadm", "drbdsetup", "o2cb")
+
+
+class LabError(Exception):
+    """Raised when a lab operation cannot be done; the message is one line for the admin."""
+
+
+@dataclass
+class LabConfig:
+    """What `up` built; saved as lab.json so later commands know the nodes."""
+
+    nodes: list[str]
+    prefix: str = "xlab"
+    subnet: str = "10.99.0"
+    token_ms: int = 3000
+    cluster_name: str = "xenha-lab"
+    sim_bin: str = SIM_BIN
+    pythonpath: str = ""
+    drbd_version: str = "8.4"
+    toolstack: str = "xl"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def address(self, node: str) -> str:
+        return f"{self.subnet}.{self.nodes.index(node) + 1}"
+
+    def netns(self, node: str) -> str:
+        return f"{self.prefix}-{node}"
+
+    @property
+    def bridge_ns(self) -> str:
+        return f"{self.prefix}-br"
+
+
+def _sh(argv: Sequence[str], *, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise LabError(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip()}")
+    return proc
+
+
+class Lab:
+    """A handle on the lab directory."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.dir = Path(path or os.environ.get("XENHA_LAB_DIR") or DEFAULT_DIR)
+        self.world = World(str(self.dir / "world"))
+
+    # -- configuration -------------------------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.dir / "lab.json"
+
+    def config(self) -> LabConfig:
+        try:
+            return LabConfig(**json.loads(self.config_file.read_text()))
+        except FileNotFoundError:
+            raise LabError(f"no lab at {self.dir} (run: xenha-lab up 2)") from None
+
+    def node_dir(self, node: str) -> Path:
+        return self.dir / "nodes" / node
+
+    def node_env(self, cfg: LabConfig, node: str) -> dict[str, str]:
+        """The environment of corosync/pacemakerd on `node`, which pacemaker's executor passes to agents."""
+        env = {
+            "PATH": f"{cfg.sim_bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "XENHA_SIM_NODE": node,
+            "XENHA_SIM_WORLD": self.world.path,
+            "XENHA_PROC_DRBD": str(self.node_dir(node) / "proc_drbd"),
+            "XENHA_CONFIGFS": str(self.node_dir(node) / "configfs"),
+            "LC_ALL": "C",
+            "HOME": "/root",
+        }
+        if cfg.pythonpath:
+            env["PYTHONPATH"] = cfg.pythonpath
+        env.update(cfg.extra_env)
+        return env
+
+    # -- building ------------------------------------------------------------------------------------------
+    def up(self, count: int, *, config: LabConfig | None = None, timeout: float = 90) -> LabConfig:
+        """Create the world, the network and `count` nodes, start them, and wait until all are online."""
+        if os.geteuid() != 0:
+            raise LabError("the lab needs root (network namespaces, mounts)")
+        if not 2 <= count <= 5:
+            raise LabError("a lab has 2 to 5 nodes")
+        if self.config_file.exists():
+            self.down()
+        cfg = config or LabConfig(nodes=[f"ha{i}" for i in range(1, count + 1)])
+        if not shutil.which("corosync") or not shutil.which("pacemakerd"):
+            raise LabError("corosync and pacemaker are not installed (make deps)")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(asdict(cfg), indent=1))
+        self.world.create(force=True)
+        with self.world.transaction() as state:
+            state.setdefault("drbd", {})["version"] = cfg.drbd_version
+            for node in cfg.nodes:
+                add_node(state, node, toolstack=cfg.toolstack, address=cfg.address(node))
+                state["nodes"][node]["proc_drbd"] = str(self.node_dir(node) / "proc_drbd")
+                state["nodes"][node]["aliases"] = [f"{node}X", cfg.address(node)]
+        self._network(cfg)
+        for node in cfg.nodes:
+            self._prepare_node(cfg, node)
+        for node in cfg.nodes:
+            self.start(node)
+        self.wait_online(cfg.nodes, timeout=timeout)
+        return cfg
+
+    def _network(self, cfg: LabConfig) -> None:
+        br = cfg.bridge_ns
+        _sh(["ip", "netns", "add", br])
+        _sh(["ip", "-n", br, "link", "add", "br0", "type", "bridge"])
+        _sh(["ip", "-n", br, "link", "set", "br0", "up"])
+        _sh(["ip", "-n", br, "link", "set", "lo", "up"])
+        for node in cfg.nodes:
+            ns = cfg.netns(node)
+            _sh(["ip", "netns", "add", ns])
+            _sh(["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", node, "netns", br])
+            _sh(["ip", "-n", br, "link", "set", node, "master", "br0", "up"])
+            _sh(["ip", "-n", ns, "addr", "add", f"{cfg.address(node)}/24", "dev", "eth0"])
+            _sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            _sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+
+    def _prepare_node(self, cfg: LabConfig, node: str) -> None:
+        root = self.node_dir(node)
+        if root.exists():
+            shutil.rmtree(root)
+        for sub in (
+            "etc/corosync",
+            "var/lib/pacemaker/cib",
+            "var/lib/pacemaker/pengine",
+            "var/lib/pacemaker/blackbox",
+            "var/lib/pacemaker/cores",
+            "var/lib/corosync",
+            "var/log/pacemaker",
+            "var/log/corosync",
+            "var/log/xenha",
+            "configfs",
+        ):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ("var/lib/pacemaker", "var/log/pacemaker"):
+            subprocess.run(["chown", "-R", "hacluster:haclient", str(root / sub)], check=True)
+        hosts = "127.0.0.1 localhost\n" + "".join(f"{cfg.address(n)} {n}\n" for n in cfg.nodes)
+        (root / "etc/hosts").write_text(hosts)
+        (root / "etc/corosync/corosync.conf").write_text(corosync_conf(cfg))
+        cib = root / "var/lib/pacemaker/cib/cib.xml"
+        cib.write_text(initial_cib(cfg))
+        subprocess.run(["chown", "hacluster:haclient", str(cib)], check=True)
+        os.chmod(cib, 0o600)
+
+    # -- node life -----------------------------------------------------------------------------------------
+    def supervisor_pid(self, node: str) -> int | None:
+        try:
+            pid = int((self.node_dir(node) / "supervisor.pid").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def start(self, node: str) -> None:
+        """Boot `node`: a fresh supervisor in the node's namespaces starts corosync and pacemakerd."""
+        cfg = self.config()
+        if self.supervisor_pid(node) is not None:
+            raise LabError(f"{node} is already running")
+        with self.world.transaction() as state:
+            if not state["nodes"][node]["alive"]:
+                from xenha_sim import faults
+
+                faults.restart_node(state, node)
+        env = self.node_env(cfg, node)
+        env["PYTHONPATH"] = ":".join(p for p in (cfg.pythonpath, str(Path(__file__).resolve().parents[1])) if p)
+        log = open(self.node_dir(node) / "supervisor.log", "ab")  # noqa: SIM115 -- handed to the child
+        argv = [
+            "ip",
+            "netns",
+            "exec",
+            cfg.netns(node),
+            "unshare",
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--propagation",
+            "private",
+            sys.executable,
+            "-m",
+            "xenha_sim.labnode",
+            node,
+            str(self.node_dir(node)),
+            cfg.sim_bin,
+            ",".join(SIM_TOOLS),
+        ]
+        subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
+        )
+        log.close()
+        deadline = time.monotonic() + 10
+        while self.supervisor_pid(node) is None:
+            if time.monotonic() > deadline:
+                raise LabError(f"{node}: supervisor did not start (see {self.node_dir(node)}/supervisor.log)")
+            time.sleep(0.05)
+
+    def kill(self, node: str) -> None:
+        """Crash `node` abruptly: SIGKILL every process in its namespaces, by pid; its guests vanish."""
+        cfg = self.config()
+        for pid in self.node_pids(cfg, node):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        (self.node_dir(node) / "supervisor.pid").unlink(missing_ok=True)
+        with self.world.transaction() as state:
+            from xenha_sim import faults
+
+            faults.crash_node(state, node)
+
+    def node_pids(self, cfg: LabConfig, node: str) -> list[int]:
+        proc = _sh(["ip", "netns", "pids", cfg.netns(node)], check=False)
+        return [int(p) for p in proc.stdout.split()]
+
+    def exec(
+        self, node: str, argv: Sequence[str], *, timeout: float | None = None, capture: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run argv inside `node`'s namespaces with the node's environment."""
+        cfg = self.config()
+        pid = self.supervisor_pid(node)
+        if pid is None:
+            raise LabError(f"{node} is not running")
+        env = self.node_env(cfg, node)
+        full = ["nsenter", "-t", str(pid), "-n", "-m", "-u", "-i", "--", *argv]
+        return subprocess.run(
+            full, env=env, timeout=timeout, check=False, text=True, capture_output=capture, stdin=subprocess.DEVNULL
+        )
+
+    def cut_link(self, a: str, b: str) -> None:
+        """Cut the network between two nodes (both directions) and the simulated replication link."""
+        cfg = self.config()
+        for src, dst in ((a, b), (b, a)):
+            _sh(["ip", "-n", cfg.netns(src), "route", "replace", "blackhole", f"{cfg.address(dst)}/32"])
+        with self.world.transaction() as state:
+            state["links"][link_key(a, b)] = "cut"
+            log_event(state, a, f"link {a}-{b} cut")
+
+    def heal(self) -> None:
+        """Restore every cut link."""
+        cfg = self.config()
+        for node in cfg.nodes:
+            for other in cfg.nodes:
+                if other != node:
+                    _sh(
+                        ["ip", "-n", cfg.netns(node), "route", "del", "blackhole", f"{cfg.address(other)}/32"],
+                        check=False,
+                    )
+        with self.world.transaction() as state:
+            for key in state["links"]:
+                state["links"][key] = "up"
+            log_event(state, "lab", "all links healed")
+
+    # -- observing -----------------------------------------------------------------------------------------
+    def crm_mon_xml(self, node: str | None = None) -> str:
+        cfg = self.config()
+        for candidate in [node] if node else cfg.nodes:
+            if candidate and self.supervisor_pid(candidate) is not None:
+                proc = self.exec(candidate, ["crm_mon", "-1", "--output-as=xml"], timeout=20, capture=True)
+                if proc.returncode == 0:
+                    return proc.stdout
+        raise LabError("no node answers crm_mon")
+
+    def online_nodes(self, node: str | None = None) -> set[str]:
+        from xml.etree import ElementTree
+
+        doc = ElementTree.fromstring(self.crm_mon_xml(node))
+        return {n.get("name", "") for n in doc.iter("node") if n.get("online") == "true"}
+
+    def wait_online(self, nodes: Sequence[str], *, timeout: float = 90) -> float:
+        """Wait until every node in `nodes` is online in pacemaker's view; return the seconds it took."""
+        start = time.monotonic()
+        while True:
+            try:
+                if set(nodes) <= self.online_nodes():
+                    return time.monotonic() - start
+            except LabError:
+                pass
+            if time.monotonic() - start > timeout:
+                raise LabError(f"nodes {sorted(nodes)} not online after {timeout:.0f}s")
+            time.sleep(0.5)
+
+    # -- teardown ------------------------------------------------------------------------------------------
+    def down(self) -> None:
+        """Kill every node, delete every namespace; the lab directory is kept for post-mortems."""
+        try:
+            cfg = self.config()
+        except LabError:
+            return
+        for node in cfg.nodes:
+            for pid in self.node_pids(cfg, node):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            (self.node_dir(node) / "supervisor.pid").unlink(missing_ok=True)
+        time.sleep(0.2)
+        for ns in [*(cfg.netns(n) for n in cfg.nodes), cfg.bridge_ns]:
+            _sh(["ip", "netns", "del", ns], check=False)
+        self.config_file.unlink(missing_ok=True)
+
+
+def corosync_conf(cfg: LabConfig) -> str:
+    """corosync.conf for the lab: knet, no crypto (private namespaces), two_node for N=2, token from the config."""
+    nodes = "".join(
+        f"    node {{\n        ring0_addr: {cfg.address(n)}\n        name: {n}\n        nodeid: {i}\n    }}\n"
+        for i, n in enumerate(cfg.nodes, start=1)
+    )
+    two_node = "    two_node: 1\n" if len(cfg.nodes) == 2 else ""
+    return (
+        "totem {\n    version: 2\n"
+        f"    cluster_name: {cfg.cluster_name}\n"
+        "    transport: knet\n    crypto_cipher: none\n    crypto_hash: none\n"
+        f"    token: {cfg.token_ms}\n}}\n\n"
+        f"nodelist {{\n{nodes}}}\n\n"
+        f"quorum {{\n    provider: corosync_votequorum\n{two_node}}}\n\n"
+        "logging {\n    to_logfile: yes\n    logfile: /var/log/corosync/corosync.log\n"
+        "    to_syslog: no\n    to_stderr: no\n    timestamp: on\n}\n"
+    )
+
+
+def initial_cib(cfg: LabConfig) -> str:
+    """An identical starting CIB on every node, with dc-deadtime=2s so the cluster forms in seconds."""
+    nodes = "".join(f'      <node id="{i}" uname="{n}"/>\n' for i, n in enumerate(cfg.nodes, start=1))
+    return (
+        '<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">\n'
+        "  <configuration>\n"
+        "    <crm_config>\n"
+        '      <cluster_property_set id="cib-bootstrap-options">\n'
+        '        <nvpair id="opt-dc-deadtime" name="dc-deadtime" value="2s"/>\n'
+        '        <nvpair id="opt-stonith-enabled" name="stonith-enabled" value="false"/>\n'
+        '        <nvpair id="opt-cluster-recheck" name="cluster-recheck-interval" value="1min"/>\n'
+        "      </cluster_property_set>\n"
+        "    </crm_config>\n"
+        f"    <nodes>\n{nodes}    </nodes>\n"
+        "    <resources/>\n"
+        "    <constraints/>\n"
+        "  </configuration>\n"
+        "  <status/>\n"
+        "</cib>\n"
+    )
