@@ -1,0 +1,622 @@
+"""DrbdDualPrimary: a DRBD resource as a promotable clone, with one or two Primaries, on DRBD 8.4 and 9."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from xenha import ocf
+from xenha.context import Context, bind_handlers
+from xenha.drbd import ConnState, DiskState, DrbdVolume
+from xenha.drbdcmd import Drbd8Commands, commands_for
+from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError
+from xenha.ocf import Env, ExitCode
+from xenha.run import poll_until
+
+__all__ = ["AGENT", "HANDLERS", "Params", "main", "params_from"]
+
+_log = logging.getLogger("xenha.agents.drbddual")
+
+_LONGDESC = """\
+Manages one DRBD resource as a promotable clone: started means the resource is up (attached and
+connecting) as Secondary, promoted means Primary. With promoted-max=2 both nodes may be Primary at once,
+which live migration of Xen guests between the two nodes needs; the DRBD configuration must then say
+"allow-two-primaries" in its net section, and the agent refuses (not configured) when it does not.
+
+Safety: the agent never promotes data that is not UpToDate, and with require_uptodate_peer_for_dual (the
+default) a second Primary is allowed only while the two nodes are Connected with UpToDate/UpToDate disks,
+never while resyncing. After a split-brain DRBD goes StandAlone; the monitor then fails with a reason that
+names the resource and the commands that resolve it, rather than reporting the resource healthy.
+
+Versions: DRBD 8.4 and 9 are detected from /proc/drbd, never configured. On 8.4 the monitor reads
+/proc/drbd and starts no process unless the promotion score changes; on 9 it runs one
+"drbdsetup status --json".
+
+Monitor codes: 0 Secondary, 8 Primary, 7 stopped, 9 failed Primary (no access to UpToDate data),
+190/191 degraded (working but not redundant: peer disconnected, resyncing, peer disk not UpToDate).
+
+Promotion scores are written with "crm_attribute --promotion" under the operation's remaining time, only
+when the value changes (the last value is remembered under /run/xenha), and removed when stopping.
+
+Clone settings checked: clone-max at most 2 on 8.4, promoted-max at most 2, clone-node-max 1, notify=true.
+Both the current (promoted-max, promoted/unpromoted notify variables) and the deprecated (master-max,
+master/slave) names are read.
+
+Ordering: DrbdDualPrimary is promoted before the XenDomainHA guests whose disks it backs start or migrate
+(order promote then start, colocation with the Promoted role)."""
+
+AGENT = ocf.Agent(
+    name="DrbdDualPrimary",
+    version="1.0",
+    shortdesc="DRBD resource as a promotable clone (single or dual Primary)",
+    longdesc=_LONGDESC,
+    parameters=(
+        ocf.Parameter(
+            "drbd_resource",
+            "DRBD resource name",
+            "The name of the DRBD resource as defined in the DRBD configuration (the word after "
+            '"resource"). Example: r0.',
+            required=True,
+            unique=True,
+        ),
+        ocf.Parameter(
+            "drbdconf",
+            "DRBD configuration file",
+            "Full path of the DRBD configuration file, passed to drbdadm with -c. Default: /etc/drbd.conf.",
+            default="/etc/drbd.conf",
+        ),
+        ocf.Parameter(
+            "promotion_scores",
+            "promotion scores by data state",
+            "Four integers separated by spaces, the promotion score written for: (1) UpToDate data while "
+            "Primary or with the peer's state known; (2) UpToDate data with the peer unknown; (3) Consistent "
+            "data; (4) Outdated data. Inconsistent, Diskless or failed disks get no score (the attribute is "
+            "removed), so Pacemaker never promotes them. Like ocf:linbit:drbd's adjust_master_score. "
+            'Default: "10000 1000 5 1".',
+            default="10000 1000 5 1",
+            reloadable=True,
+        ),
+        ocf.Parameter(
+            "require_uptodate_peer_for_dual",
+            "second Primary only with UpToDate peer",
+            "When true (the default), promotion while the peer is already Primary is refused unless the "
+            "resource is Connected and both disks are UpToDate. Resyncing is not enough: a guest migrated "
+            "during a resync could read blocks the target does not have yet.",
+            type="boolean",
+            default="true",
+            reloadable=True,
+        ),
+        ocf.Parameter(
+            "stop_outdates_secondary",
+            "mark our data Outdated on stop when the peer is Primary",
+            "When true (the default), stopping a Secondary whose peer is Primary marks the local data "
+            'Outdated ("drbdadm outdate") after taking it down, so that it can never be promoted later '
+            "in place of the newer data on the peer.",
+            type="boolean",
+            default="true",
+            reloadable=True,
+        ),
+        ocf.Parameter(
+            "wfc_timeout",
+            "seconds to wait for the peer at start",
+            "How long start waits, at most, for the connection to the peer after bringing the resource up, "
+            "in seconds, bounded by the start timeout. 0 returns as soon as the disk is attached. The "
+            "resource is usable without the peer; the monitor reports it degraded until they connect. "
+            "Default: 10.",
+            type="integer",
+            default="10",
+            reloadable=True,
+        ),
+    ),
+    actions=(
+        ocf.Action("start", 240),
+        ocf.Action("stop", 100),
+        ocf.Action("promote", 90),
+        ocf.Action("demote", 90),
+        ocf.Action("notify", 90),
+        ocf.Action("monitor", 20, interval=29, role="Promoted"),
+        ocf.Action("monitor", 20, interval=31, role="Unpromoted"),
+        ocf.Action("reload", 30),
+        ocf.Action("validate-all", 30),
+        ocf.Action("meta-data", 5),
+    ),
+)
+
+_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+_TRUE = ("1", "true", "yes", "on", "y")
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The validated parameters of one instance."""
+
+    resource: str
+    drbdconf: str
+    scores: tuple[int, int, int, int]
+    require_uptodate_peer_for_dual: bool
+    stop_outdates_secondary: bool
+    wfc_timeout: int
+
+    @property
+    def conf_arg(self) -> str | None:
+        """The -c argument, omitted for the default so drbdadm's own search order applies."""
+        return None if self.drbdconf == "/etc/drbd.conf" else self.drbdconf
+
+
+def _bool(params: Mapping[str, str], name: str) -> bool:
+    return params.get(name, AGENT.parameter(name).default or "false").strip().lower() in _TRUE
+
+
+def params_from(env: Env) -> Params:
+    """Validate the parameters; the only place that raises ConfigError for them.
+
+    On stop only drbd_resource matters: a bad optional parameter falls back to its default, so that a typo
+    in promotion_scores can never leave a resource up that pacemaker believes stopped.
+    """
+    if env.action == "stop":
+        return _lenient(env)
+    return _strict(env.params)
+
+
+def _lenient(env: Env) -> Params:
+    try:
+        return _strict(env.params)
+    except ConfigError as exc:
+        resource = env.params.get("drbd_resource", "").strip()
+        if not resource or not _RESOURCE_NAME.match(resource):
+            raise
+        _log.warning("%s; stopping with default settings", exc.reason)
+        return _strict({"drbd_resource": resource, "drbdconf": env.params.get("drbdconf", "/etc/drbd.conf")})
+
+
+def _strict(p: Mapping[str, str]) -> Params:
+    resource = p.get("drbd_resource", "").strip()
+    if not resource:
+        raise ConfigError("drbd_resource is required")
+    if not _RESOURCE_NAME.match(resource):
+        raise ConfigError(f"drbd_resource {resource!r}: not a valid DRBD resource name")
+    words = p.get("promotion_scores", "10000 1000 5 1").split()
+    if len(words) != 4 or not all(re.fullmatch(r"-?\d+", w) for w in words):
+        raise ConfigError(f"promotion_scores {' '.join(words)!r}: need four integers")
+    wfc = p.get("wfc_timeout", "10").strip()
+    if not wfc.isdigit():
+        raise ConfigError(f"wfc_timeout {wfc!r}: need a whole number of seconds")
+    s = [int(w) for w in words]
+    return Params(
+        resource=resource,
+        drbdconf=p.get("drbdconf", "/etc/drbd.conf").strip() or "/etc/drbd.conf",
+        scores=(s[0], s[1], s[2], s[3]),
+        require_uptodate_peer_for_dual=_bool(p, "require_uptodate_peer_for_dual"),
+        stop_outdates_secondary=_bool(p, "stop_outdates_secondary"),
+        wfc_timeout=int(wfc),
+    )
+
+
+# --- what the state means: pure decisions ---------------------------------------------------------------
+
+
+class Health(Enum):
+    """What one look at the resource concluded."""
+
+    STOPPED = "stopped"
+    SECONDARY = "secondary"
+    PRIMARY = "primary"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The resource's volumes on this node, with the conclusions the handlers act on."""
+
+    volumes: tuple[DrbdVolume, ...]
+    major: int | None
+
+    @property
+    def health(self) -> Health:
+        live = [v for v in self.volumes if v.is_configured]
+        if not live:
+            return Health.STOPPED
+        return Health.PRIMARY if any(v.is_primary for v in live) else Health.SECONDARY
+
+    @property
+    def is_redundant(self) -> bool:
+        """Connected, not resyncing, and every peer disk UpToDate."""
+        return bool(self.volumes) and all(
+            v.cstate is ConnState.CONNECTED and v.peer_disk is DiskState.UPTODATE for v in self.volumes
+        )
+
+    @property
+    def has_good_data(self) -> bool:
+        """This node can serve UpToDate data for every volume (its own or, diskless, the peer's)."""
+        return all(
+            v.disk is DiskState.UPTODATE or (v.is_connected and v.peer_disk is DiskState.UPTODATE) for v in self.volumes
+        )
+
+    @property
+    def is_connected(self) -> bool:
+        """At least one volume talks to its peer."""
+        return any(v.is_connected for v in self.volumes)
+
+    @property
+    def is_standalone(self) -> bool:
+        return any(v.cstate is ConnState.STANDALONE for v in self.volumes)
+
+    @property
+    def peer_is_primary(self) -> bool:
+        return any(v.is_peer_primary for v in self.volumes)
+
+    @property
+    def cstates(self) -> str:
+        return ",".join(sorted({v.cstate.value for v in self.volumes}))
+
+    @property
+    def disks(self) -> str:
+        return ",".join(sorted({f"{v.disk.value}/{v.peer_disk.value if v.peer_disk else '-'}" for v in self.volumes}))
+
+
+def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int | None:
+    """The score for the current data state, None when this node must not be promoted."""
+    if obs.health is Health.STOPPED:
+        return None
+    result: int | None = scores[0]
+    for vol in obs.volumes:
+        peer_known = vol.is_connected or vol.peer_disk not in (None, DiskState.DUNKNOWN)
+        if vol.disk is DiskState.UPTODATE:
+            score = scores[0] if vol.is_primary or peer_known else scores[1]
+        elif vol.disk is DiskState.CONSISTENT:
+            score = scores[2]
+        elif vol.disk is DiskState.OUTDATED:
+            score = scores[3]
+        else:
+            return None
+        result = score if result is None else min(result, score)
+    return result
+
+
+def monitor_code(obs: Observation, *, was_connected: bool) -> tuple[ExitCode, str | None]:
+    """The monitor's exit code, and the failure reason when it is a failure."""
+    if obs.health is Health.STOPPED:
+        return ExitCode.NOT_RUNNING, None
+    promoted = obs.health is Health.PRIMARY
+    if obs.is_standalone and was_connected:
+        code = ExitCode.FAILED_PROMOTED if promoted else ExitCode.ERR_GENERIC
+        return code, "split-brain"
+    if promoted and not obs.has_good_data:
+        return ExitCode.FAILED_PROMOTED, "no access to UpToDate data"
+    if not obs.is_redundant:
+        return (ExitCode.DEGRADED_PROMOTED if promoted else ExitCode.DEGRADED), None
+    return (ExitCode.RUNNING_PROMOTED if promoted else ExitCode.SUCCESS), None
+
+
+def dual_primary_refusal(obs: Observation, p: Params) -> str | None:
+    """Why promoting now would be unsafe, or None."""
+    for vol in obs.volumes:
+        if vol.disk is not DiskState.UPTODATE:
+            return f"local disk is {vol.disk.value}, not UpToDate"
+    if obs.peer_is_primary and p.require_uptodate_peer_for_dual and not obs.is_redundant:
+        return (
+            f"peer is Primary and the resource is {obs.cstates} with disks {obs.disks}; a second Primary "
+            "needs Connected UpToDate/UpToDate (require_uptodate_peer_for_dual)"
+        )
+    return None
+
+
+# --- reading the state --------------------------------------------------------------------------------------
+
+
+def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
+    """The resource's minors: cached in the state dir, else from `drbdadm sh-dev` (once per boot)."""
+    key = f"minors.{p.resource}"
+    cached = ctx.state.read(key)
+    if cached:
+        return tuple(int(m) for m in cached.split())
+    res = ctx.run(commands_for(major, p.resource, p.conf_arg).sh_dev(), ctx.deadline)
+    if not res.ok:
+        raise ConfigError(f"drbd {p.resource}: not defined in {p.drbdconf} ({res.fail_reason})")
+    minors = tuple(int(m) for m in re.findall(r"/dev/drbd(\d+)", res.stdout))
+    if not minors:
+        raise ConfigError(f"drbd {p.resource}: drbdadm sh-dev named no device")
+    ctx.state.write(key, " ".join(str(m) for m in minors))
+    return minors
+
+
+def observe(p: Params, ctx: Context) -> Observation:
+    """Read the resource's state: /proc/drbd on 8.x (no fork), `drbdsetup status --json` on 9."""
+    from xenha.drbd import read_proc_drbd
+
+    try:
+        proc = read_proc_drbd(ctx.paths.proc_drbd)
+    except FileNotFoundError:
+        return Observation(volumes=(), major=None)  # the module is not loaded: nothing runs
+    if proc.is_drbd9:
+        from xenha import drbd9
+
+        res = ctx.run(commands_for(9, p.resource, p.conf_arg).status_json(), ctx.deadline)
+        if not res.ok:
+            if "No such resource" in res.stderr or res.rc == 10:
+                return Observation(volumes=(), major=9)
+            raise ToolError(f"drbd {p.resource}: {res.fail_reason}", argv=res.argv, rc=res.rc, stderr=res.stderr)
+        return Observation(volumes=drbd9.volumes(drbd9.parse_status_json(res.stdout)), major=9)
+    configured = [d for d in proc.devices if d.is_configured]
+    if not configured:
+        return Observation(volumes=(), major=proc.major)
+    minors = set(_minors(p, ctx, proc.major))
+    vols = tuple(d.volume() for d in proc.devices if d.minor in minors)
+    return Observation(volumes=vols, major=proc.major)
+
+
+def _set_score(p: Params, ctx: Context, score: int | None) -> None:
+    """Write the promotion score only when it changed since we last wrote it (remembered under /run)."""
+    key = f"score.{ctx.env.instance.replace(':', '_')}"
+    last = ctx.state.read(key)
+    wanted = "" if score is None else str(score)
+    if last is not None and last == wanted:
+        return
+    argv = ["crm_attribute", "--promotion", "--lifetime", "reboot"]
+    argv += ["--delete"] if score is None else ["--update", wanted]
+    try:
+        res = ctx.run(argv, ctx.deadline)
+    except NotInstalled:
+        _log.warning("drbd %s: crm_attribute not installed; promotion score %s not written", p.resource, wanted)
+        return
+    if res.ok:
+        ctx.state.write(key, wanted)
+        _log.info("drbd %s: promotion score %s", p.resource, wanted or "removed")
+    else:
+        _log.warning("drbd %s: promotion score not written: %s", p.resource, res.fail_reason)
+
+
+def _remember_connection(p: Params, ctx: Context, obs: Observation) -> bool:
+    """Record whether the resource was connected last time we looked; return the previous value.
+
+    DRBD drops a connection to StandAlone by itself only after a split-brain (or a protocol error); an
+    admin's `drbdadm disconnect` goes through stop/demote here. So StandAlone after Connected means split-brain.
+    """
+    key = f"connected.{p.resource}"
+    previous = ctx.state.read(key) == "1"
+    now = "1" if any(v.is_connected or v.cstate is ConnState.WF_CONNECTION for v in obs.volumes) else "0"
+    if obs.is_standalone:
+        now = "1" if previous else "0"  # stay "was connected" until someone fixes it
+    if (ctx.state.read(key) or "0") != now:
+        ctx.state.write(key, now)
+    return previous
+
+
+def _split_brain_reason(p: Params) -> str:
+    return (
+        f"drbd {p.resource}: StandAlone after the connection was dropped (split-brain); on the node whose "
+        f"changes are to be discarded run 'drbdadm secondary {p.resource}; drbdadm connect --discard-my-data "
+        f"{p.resource}', then 'drbdadm connect {p.resource}' on the other"
+    )
+
+
+def check_clone_meta(env: Env, obs_major: int | None) -> None:
+    """Refuse clone settings this agent cannot run safely; both current and deprecated names are read."""
+    if "clone_max" not in env.meta:
+        return  # not run by pacemaker as a clone (an admin's direct call, or ocf-tester)
+    if obs_major is not None and obs_major < 9 and env.clone_max > 2:
+        raise ConfigError(f"clone-max={env.clone_max}: DRBD 8.4 has at most two nodes")
+    if env.promoted_max > 2:
+        raise ConfigError(f"promoted-max={env.promoted_max}: at most two Primaries are supported")
+    if env.clone_node_max != 1:
+        raise ConfigError(f"clone-node-max={env.clone_node_max}: must be 1")
+    if env.meta_flag("notify") is False:
+        raise ConfigError("notify=false: the clone needs notify=true")
+
+
+def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
+    """Whether the resource's config says allow-two-primaries (`drbdadm dump`, cached per boot)."""
+    key = f"two-primaries.{p.resource}"
+    cached = ctx.state.read(key)
+    if cached in ("yes", "no"):
+        return cached == "yes"
+    res = ctx.run(commands_for(major, p.resource, p.conf_arg).dump(), ctx.deadline)
+    if not res.ok:
+        raise ConfigError(f"drbd {p.resource}: drbdadm dump failed: {res.fail_reason}")
+    allowed = re.search(r"allow-two-primaries(\s+yes)?\s*;", res.stdout) is not None
+    ctx.state.write(key, "yes" if allowed else "no")
+    return allowed
+
+
+# --- handlers, in lifecycle order ---------------------------------------------------------------------------
+
+
+def start(p: Params, ctx: Context) -> ExitCode:
+    obs = observe(p, ctx)
+    check_clone_meta(ctx.env, obs.major)
+    if obs.health is Health.STOPPED:
+        ctx.state.remove(f"minors.{p.resource}")
+        ctx.state.remove(f"two-primaries.{p.resource}")
+        cmds = commands_for(obs.major, p.resource, p.conf_arg)
+        ctx.run(cmds.up(), ctx.deadline).raise_for_status(f"drbd {p.resource}: up")
+
+        def attached() -> Observation | None:
+            now = observe(p, ctx)
+            settled = now.volumes and all(
+                v.disk not in (DiskState.ATTACHING, DiskState.NEGOTIATING) for v in now.volumes
+            )
+            return now if now.health is not Health.STOPPED and settled else None
+
+        obs = poll_until(attached, ctx.deadline, interval=0.2, what=f"drbd {p.resource}: attach")
+        if p.wfc_timeout > 0 and not obs.is_connected:
+            wait = ctx.deadline.sub(p.wfc_timeout)
+
+            def connected() -> Observation | None:
+                now = observe(p, ctx)
+                return now if now.is_connected else None
+
+            try:
+                obs = poll_until(connected, wait, interval=0.2, what=f"drbd {p.resource}: connect")
+            except DeadlineExceeded:  # a missing peer is not a start failure
+                obs = observe(p, ctx)
+                _log.info("drbd %s: peer not connected after %ds; starting degraded", p.resource, p.wfc_timeout)
+    _remember_connection(p, ctx, obs)
+    _set_score(p, ctx, promotion_score(obs, p.scores))
+    _log.info("drbd %s: started (%s, %s)", p.resource, obs.cstates, obs.disks)
+    return ExitCode.SUCCESS
+
+
+def stop(p: Params, ctx: Context) -> ExitCode:
+    obs = observe(p, ctx)
+    if obs.health is Health.STOPPED:
+        _set_score(p, ctx, None)
+        return ExitCode.SUCCESS
+    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+    peer_primary = obs.peer_is_primary
+    if obs.health is Health.PRIMARY:
+        ctx.run(cmds.secondary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: demote before stop")
+    _down(p, ctx, cmds)
+    if p.stop_outdates_secondary and peer_primary:
+        res = ctx.run(cmds.outdate(), ctx.deadline)
+        if not res.ok:
+            _log.warning("drbd %s: could not mark local data Outdated: %s", p.resource, res.fail_reason)
+    for key in (f"minors.{p.resource}", f"connected.{p.resource}", f"two-primaries.{p.resource}"):
+        ctx.state.remove(key)
+    _set_score(p, ctx, None)
+    _log.info("drbd %s: stopped", p.resource)
+    return ExitCode.SUCCESS
+
+
+def _down(p: Params, ctx: Context, cmds: Drbd8Commands) -> None:
+    """drbdadm down; if drbdadm cannot (bad config), drbdsetup down directly: a failed stop gets us fenced."""
+    res = ctx.run(cmds.down(), ctx.deadline)
+    if res.ok:
+        return
+    _log.error("drbd %s: drbdadm down failed (%s); trying drbdsetup down", p.resource, res.fail_reason)
+    ctx.run(cmds.setup_down(), ctx.deadline).raise_for_status(f"drbd {p.resource}: down")
+
+
+def monitor(p: Params, ctx: Context) -> ExitCode:
+    obs = observe(p, ctx)
+    was_connected = _remember_connection(p, ctx, obs) if obs.health is not Health.STOPPED else False
+    score = promotion_score(obs, p.scores)
+    code, why = monitor_code(obs, was_connected=was_connected)
+    if obs.health is not Health.STOPPED or not ctx.env.is_probe:
+        _set_score(p, ctx, score)
+    if why == "split-brain":
+        raise_reason(ctx, _split_brain_reason(p))
+    elif why is not None:
+        raise_reason(ctx, f"drbd {p.resource}: Primary with {why} ({obs.cstates}, {obs.disks})")
+    if code in (ExitCode.DEGRADED, ExitCode.DEGRADED_PROMOTED):
+        _log.info("drbd %s: degraded: %s, disks %s", p.resource, obs.cstates, obs.disks)
+    return code
+
+
+def raise_reason(ctx: Context, reason: str) -> None:
+    """Log a failure reason and emit it as the exit reason (the handler then returns the failure code)."""
+    _log.error("%s", reason)
+    ocf.emit_exit_reason(reason, ctx.env.environ, sys.stderr)
+
+
+def promote(p: Params, ctx: Context) -> ExitCode:
+    obs = observe(p, ctx)
+    check_clone_meta(ctx.env, obs.major)
+    if obs.health is Health.STOPPED:
+        raise_reason(ctx, f"drbd {p.resource}: cannot promote, resource is not started")
+        return ExitCode.ERR_GENERIC
+    if obs.health is Health.PRIMARY:
+        return ExitCode.SUCCESS
+    if ctx.env.promoted_max >= 2 and not _allows_two_primaries(p, ctx, obs.major):
+        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but {p.drbdconf} lacks allow-two-primaries")
+    refusal = dual_primary_refusal(obs, p)
+    if refusal is not None:
+        raise_reason(ctx, f"drbd {p.resource}: not promoting: {refusal}")
+        return ExitCode.ERR_GENERIC
+    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+    ctx.run(cmds.primary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: promote")
+    obs = observe(p, ctx)
+    _set_score(p, ctx, promotion_score(obs, p.scores))
+    if obs.health is not Health.PRIMARY:
+        raise_reason(ctx, f"drbd {p.resource}: drbdadm primary succeeded but the role is not Primary")
+        return ExitCode.ERR_GENERIC
+    _log.info("drbd %s: promoted (%s, %s)", p.resource, obs.cstates, obs.disks)
+    return ExitCode.SUCCESS
+
+
+def demote(p: Params, ctx: Context) -> ExitCode:
+    obs = observe(p, ctx)
+    if obs.health is not Health.PRIMARY:
+        return ExitCode.SUCCESS
+    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+    ctx.run(cmds.secondary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: demote")
+    _set_score(p, ctx, promotion_score(observe(p, ctx), p.scores))
+    _log.info("drbd %s: demoted", p.resource)
+    return ExitCode.SUCCESS
+
+
+_NOTIFY_LISTS = (
+    ("promote", "promote_uname"),
+    ("demote", "demote_uname"),
+    ("start", "start_uname"),
+    ("stop", "stop_uname"),
+    ("promoted", "promoted_uname"),
+    ("unpromoted", "unpromoted_uname"),
+    ("promoted", "master_uname"),
+    ("unpromoted", "slave_uname"),
+)
+
+
+def notify_summary(env: Env) -> str:
+    """One log line describing a notification, from the current and the deprecated variable names."""
+    kind = env.meta.get("notify_type", "?")
+    operation = env.meta.get("notify_operation", "?")
+    parts: dict[str, set[str]] = {}
+    for label, key in _NOTIFY_LISTS:
+        names = set(env.meta.get(f"notify_{key}", "").split())
+        if names:
+            parts.setdefault(label, set()).update(names)
+    detail = " ".join(f"{k}={','.join(sorted(v))}" for k, v in sorted(parts.items()))
+    return f"{kind}-{operation}" + (f" ({detail})" if detail else "")
+
+
+def notify(p: Params, ctx: Context) -> ExitCode:
+    """Log what pacemaker announces; notify never fails (a failed notify blocks the whole transition)."""
+    _log.info("drbd %s: notify %s", p.resource, notify_summary(ctx.env))
+    return ExitCode.SUCCESS
+
+
+def reload(p: Params, ctx: Context) -> ExitCode:
+    """Every parameter but drbd_resource and drbdconf is read on each action; refresh the score now."""
+    obs = observe(p, ctx)
+    if obs.health is not Health.STOPPED:
+        _set_score(p, ctx, promotion_score(obs, p.scores))
+    return ExitCode.SUCCESS
+
+
+def validate_all(p: Params, ctx: Context) -> ExitCode:
+    if not os.path.exists(p.drbdconf):
+        raise ConfigError(f"drbdconf {p.drbdconf}: no such file")
+    if ctx.paths.which("drbdadm") is None:
+        raise NotInstalled("drbdadm: not installed")
+    major = None
+    try:
+        from xenha.drbd import read_proc_drbd
+
+        major = read_proc_drbd(ctx.paths.proc_drbd).major
+    except (FileNotFoundError, ParseError):
+        pass
+    check_clone_meta(ctx.env, major)
+    allowed = _allows_two_primaries(p, ctx, major)
+    if ctx.env.promoted_max >= 2 and not allowed:
+        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but {p.drbdconf} lacks allow-two-primaries")
+    return ExitCode.SUCCESS
+
+
+HANDLERS = {
+    "start": start,
+    "stop": stop,
+    "monitor": monitor,
+    "promote": promote,
+    "demote": demote,
+    "notify": notify,
+    "reload": reload,
+    "validate-all": validate_all,
+}
+
+
+def main() -> int:
+    return ocf.run(AGENT, bind_handlers(AGENT, params_from, HANDLERS), os.environ, sys.argv)
