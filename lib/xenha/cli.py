@@ -56,21 +56,22 @@ def drbd_rows(args: argparse.Namespace) -> list[Row]:
 
 
 def xen_rows(args: argparse.Namespace) -> list[Row]:
-    """The Xen domains from the chosen source, as inspect JSON objects."""
+    """The Xen domains from the chosen source, as inspect JSON objects (the six documented keys only)."""
     from xenha import xen
 
     if args.xl_list:
-        return [d.to_json() for d in xen.parse_xl_list(_read(args.xl_list))]
-    if args.xm_list:
-        return [d.to_json() for d in xen.parse_xm_list(_read(args.xm_list))]
-    if args.xl_json:
-        return [d.to_json() for d in xen.parse_xl_list_long(_read(args.xl_json))]
-    if args.xm_sxp:
-        return [d.to_json() for d in xen.parse_xm_list_long(_read(args.xm_sxp))]
-    paths = Paths.from_environ(os.environ)
-    if paths.which("xl"):
-        return [d.to_json() for d in xen.parse_xl_list(_live(["xl", "list"]))]
-    return [d.to_json() for d in xen.parse_xm_list(_live(["xm", "list"]))]
+        found: Sequence[xen.Domain | xen.DomainConfig] = xen.parse_xl_list(_read(args.xl_list))
+    elif args.xm_list:
+        found = xen.parse_xm_list(_read(args.xm_list))
+    elif args.xl_json:
+        found = xen.parse_xl_list_long(_read(args.xl_json))
+    elif args.xm_sxp:
+        found = xen.parse_xm_list_long(_read(args.xm_sxp))
+    elif Paths.from_environ(os.environ).which("xl"):
+        found = xen.parse_xl_list(_live(["xl", "list"]))
+    else:
+        found = xen.parse_xm_list(_live(["xm", "list"]))
+    return [{key: d.to_json().get(key) for key in _XEN_COLUMNS} for d in found]
 
 
 def _table(rows: list[Row], columns: Sequence[str], out: TextIO) -> None:
