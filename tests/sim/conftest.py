@@ -39,7 +39,9 @@ class Sim:
     def proc_drbd(self, node: str) -> Path:
         return self.root / "nodes" / node / "proc_drbd"
 
-    def run(self, node: str, argv: Sequence[str], *, timeout: float = 30, **extra: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, node: str, argv: Sequence[str], *, timeout: float = 30, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             list(argv), env=self.env(node, **extra), capture_output=True, text=True, timeout=timeout, check=False
         )
