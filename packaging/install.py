@@ -25,8 +25,9 @@ def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> 
     files: list[tuple[Path, str, int]] = []
     packages = ["xenha_sim"] if lab else ["xenha"]
     for package in packages:
-        for src in sorted((REPO / "lib" / package).rglob("*.py")):
-            files.append((src, f"{pydir}/{src.relative_to(REPO / 'lib')}", 0o644))
+        for src in sorted((REPO / "lib" / package).rglob("*")):
+            if src.is_file() and "__pycache__" not in src.parts:
+                files.append((src, f"{pydir}/{src.relative_to(REPO / 'lib')}", 0o644))
     if lab:
         # The simulated tools never go on the host's PATH (they would shadow real drbdadm); lab nodes put this
         # directory first on theirs and bind-mount the tools over the real binaries inside their namespaces.

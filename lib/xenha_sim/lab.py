@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from xenha_sim.world import World, add_node, link_key, log_event
+from xenha_sim.world import World, add_node, log_event
 
 __all__ = ["Lab", "LabConfig", "LabError"]
 
@@ -267,8 +267,10 @@ class Lab:
         cfg = self.config()
         for src, dst in ((a, b), (b, a)):
             _sh(["ip", "-n", cfg.netns(src), "route", "replace", "blackhole", f"{cfg.address(dst)}/32"])
+        from xenha_sim import drbdsim
+
         with self.world.transaction() as state:
-            state["links"][link_key(a, b)] = "cut"
+            drbdsim.cut_link(state, a, b)
             log_event(state, a, f"link {a}-{b} cut")
 
     def heal(self) -> None:
@@ -281,9 +283,12 @@ class Lab:
                         ["ip", "-n", cfg.netns(node), "route", "del", "blackhole", f"{cfg.address(other)}/32"],
                         check=False,
                     )
+        from xenha_sim import drbdsim
+
         with self.world.transaction() as state:
-            for key in state["links"]:
-                state["links"][key] = "up"
+            for key in list(state["links"]):
+                a, b = key.split("|")
+                drbdsim.heal_link(state, a, b)
             log_event(state, "lab", "all links healed")
 
     # -- observing -----------------------------------------------------------------------------------------
