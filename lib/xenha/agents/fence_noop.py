@@ -1,0 +1,616 @@
+"""fence_noop: a fence agent that fences nothing; it records every request (log file, syslog) and always succeeds."""
+
+from __future__ import annotations
+
+import getopt
+import logging
+import logging.handlers
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import Any, TextIO
+
+from xenha import __version__
+from xenha.context import Context
+from xenha.errors import ArgsError, NotInstalled, ParseError, XenhaError
+from xenha.lock import StateDir
+from xenha.ocf import Env
+from xenha.paths import Paths
+from xenha.run import Deadline, Runner, SubprocessRunner
+
+__all__ = [
+    "HANDLERS",
+    "NOTHING_FENCED",
+    "OPTIONS",
+    "FenceAction",
+    "FenceExit",
+    "Option",
+    "PowerState",
+    "RawInput",
+    "Refused",
+    "Reply",
+    "Request",
+    "main",
+    "parse_argv",
+    "parse_power_state",
+    "parse_stdin",
+    "render_metadata",
+    "render_power_state",
+    "request_from",
+]
+
+_log = logging.getLogger("xenha.agents.fence_noop")
+
+NAME = "fence_noop"
+NOTHING_FENCED = (
+    "NOTHING WAS FENCED: fence_noop only records fencing requests; with dual-primary DRBD (or any storage "
+    "two nodes write at once) a real fence device is required"
+)
+# Seconds `xenha-sim crash` may take; pacemaker-fenced passes no timeout to fence agents (it kills them itself).
+SIM_TIMEOUT = 20.0
+DEFAULT_LOG = "/var/log/xenha/fence_noop.log"
+STATE_FILE = "power-state"
+
+
+class FenceAction(Enum):
+    """The actions of the fence-agents API (fencing.py `_get_available_actions`, with `separator` support)."""
+
+    ON = "on"
+    OFF = "off"
+    REBOOT = "reboot"
+    STATUS = "status"
+    MONITOR = "monitor"
+    LIST = "list"
+    LIST_STATUS = "list-status"
+    METADATA = "metadata"
+    MANPAGE = "manpage"
+    VALIDATE_ALL = "validate-all"
+
+    @property
+    def needs_plug(self) -> bool:
+        return self in (FenceAction.ON, FenceAction.OFF, FenceAction.REBOOT, FenceAction.STATUS)
+
+    @property
+    def is_fencing(self) -> bool:
+        return self in (FenceAction.ON, FenceAction.OFF, FenceAction.REBOOT)
+
+
+class FenceExit(IntEnum):
+    """Exit codes pacemaker-fenced reads: 0 done (status: on), 1 failed (status: cannot tell), 2 status off."""
+
+    SUCCESS = 0
+    FAILED = 1
+    OFF = 2
+
+
+class PowerState(Enum):
+    """What a plug was last set to; a plug never set is on."""
+
+    ON = "on"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option: a stdin key, a command-line option and a meta-data parameter at once."""
+
+    name: str
+    long: str
+    short: str | None
+    metavar: str | None  # None: a flag without a value
+    shortdesc: str
+    default: str | None = None
+    type: str = "string"
+    required: bool = False
+    aliases: tuple[str, ...] = ()  # other stdin keys, printed as deprecated parameters (fencing.py prints `port`)
+
+    @property
+    def getopt_mixed(self) -> str:
+        value = "" if self.metavar is None else f"=[{self.metavar}]"
+        return (f"-{self.short}, " if self.short else "") + f"--{self.long}{value}"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("action", "action", "o", "action", "Fencing action", default="reboot", required=True),
+    Option(
+        "plug",
+        "plug",
+        "n",
+        "id",
+        "Node to fence (pacemaker passes it as port=)",
+        required=True,
+        aliases=("port",),
+    ),
+    Option(
+        "hosts",
+        "hosts",
+        None,
+        "list",
+        "Nodes this device answers for, comma- or space-separated; list prints them. Empty: any node.",
+        default="",
+    ),
+    Option(
+        "separator", "separator", "C", "char", "Separator between the fields of list and list-status lines", default=","
+    ),
+    Option("log_file", "log-file", None, "path", "File every fencing request is appended to", default=DEFAULT_LOG),
+    Option(
+        "state_dir",
+        "state-dir",
+        None,
+        "path",
+        "Directory holding the recorded power state of each plug",
+        default="/run/xenha/fence_noop",
+    ),
+    Option(
+        "sim_world",
+        "sim-world",
+        None,
+        "path",
+        "xenha simulator world: off and reboot also run 'xenha-sim crash NODE' there (lab use)",
+        default="",
+    ),
+    Option("quiet", "quiet", "q", None, "Disable logging to stderr (syslog and the log file still get it)"),
+    Option("verbose", "verbose", "v", None, "Verbose mode"),
+    Option("version", "version", "V", None, "Display version information and exit"),
+    Option("help", "help", "h", None, "Display help and exit"),
+)
+
+
+def _option(key: str) -> Option | None:
+    """The option a stdin key names: its name, its long option with `_` for `-`, or an alias (`port`)."""
+    return next((o for o in OPTIONS if key in (o.name, o.long.replace("-", "_"), *o.aliases)), None)
+
+
+_LONGDESC = f"""\
+fence_noop is a fence agent that fences nothing. Every on, off and reboot request is recorded (time, action,
+target) in its log file and in syslog, the power state it claims for that node is remembered, and the request
+succeeds. It exists for test clusters and for the xenha lab, where a simulated world stands in for the nodes:
+with sim_world set, off and reboot also mark the node crashed there (xenha-sim crash NODE).
+
+{NOTHING_FENCED}. A node reported fenced may still be running and writing while pacemaker recovers its resources
+elsewhere.
+
+status prints the recorded state of the plug and exits 0 for on, 2 for off (a plug never fenced is on; after off
+it stays off until on or reboot). monitor always succeeds. list prints the hosts parameter as "host,host" lines,
+the fence-agents list format that pacemaker's dynamic-list host check reads; list-status adds ON or OFF. With
+hosts set, requests for any other node fail (exit 1)."""
+
+
+# --- input: stdin key=value lines and the command line -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RawInput:
+    """Option values by option name ("1"/"0" for flags), and what was ignored on the way."""
+
+    values: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+
+
+_TRUE = ("1", "yes", "on", "true")
+_FALSE = ("0", "no", "off", "false")
+
+
+def parse_stdin(text: str) -> RawInput:
+    """Read pacemaker-fenced's `key=value` lines as tolerantly as fencing.py's `_parse_input_stdin`; never raises.
+
+    Blank lines and `#` comments are skipped; blanks around keys and values are dropped; `-` and `_` are the
+    same in keys; a value in double quotes loses them; `nodename` (always sent by pacemaker-fenced) is skipped
+    silently; unknown keys and flags without a boolean value are ignored with a warning. A later line overrides
+    an earlier one.
+    """
+    values: dict[str, str] = {}
+    warnings: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        key, value = key.strip().replace("-", "_"), value.strip()
+        if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            value = value[1:-1]
+        option = _option(key)
+        if option is None:
+            if key != "nodename":
+                warnings.append(f"Parse error: Ignoring unknown option '{line}'")
+            continue
+        if option.metavar is not None:
+            values[option.name] = value
+        elif value.lower() in _TRUE:
+            values[option.name] = "1"
+        elif value.lower() in _FALSE:
+            values[option.name] = "0"
+        else:
+            warnings.append(f"Parse error: Ignoring option '{key}' because it does not have value")
+    return RawInput(values=values, warnings=tuple(warnings))
+
+
+def parse_argv(args: Sequence[str]) -> RawInput:
+    """Read command-line options (fence-agents names: -o/--action, -n/--plug, ...); raise ArgsError when unknown."""
+    short = "".join(f"{o.short}{':' if o.metavar else ''}" for o in OPTIONS if o.short)
+    long = [f"{o.long}{'=' if o.metavar else ''}" for o in OPTIONS]
+    try:
+        pairs, rest = getopt.gnu_getopt(list(args), short, long)
+    except getopt.GetoptError as exc:
+        raise ArgsError(f"Parse error: {exc.msg}") from None
+    values: dict[str, str] = {}
+    for flag, value in pairs:
+        option = next(o for o in OPTIONS if flag in (f"--{o.long}", f"-{o.short}"))
+        values[option.name] = value if option.metavar is not None else "1"
+    warnings = (f"Unused arguments on command line: {rest}",) if rest else ()
+    return RawInput(values=values, warnings=warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One validated invocation."""
+
+    action: FenceAction
+    plug: str | None = None
+    hosts: tuple[str, ...] = ()
+    separator: str = ","
+    log_file: str = DEFAULT_LOG
+    state_dir: str | None = None
+    sim_world: str | None = None
+    quiet: bool = False
+    verbose: bool = False
+    help: bool = False
+    version: bool = False
+
+    def accepts(self, plug: str) -> bool:
+        """Whether this device answers for `plug`: any node without `hosts`, else those listed (any case)."""
+        return not self.hosts or plug.casefold() in {h.casefold() for h in self.hosts}
+
+
+_PLUG = re.compile(r"^[^\s,;=\"'\\]{1,253}$")
+
+
+def _path(values: Mapping[str, str], name: str) -> str | None:
+    value = values.get(name, "").strip()
+    if not value:
+        return None
+    if not os.path.isabs(value):
+        raise ArgsError(f"Failed: {name} {value!r} is not an absolute path")
+    return value
+
+
+def request_from(values: Mapping[str, str]) -> Request:
+    """Validate option values into a Request; raise ArgsError (the agent then exits 1, like fencing.py)."""
+    text = values.get("action", "reboot").strip().lower()
+    text = "metadata" if text == "meta-data" else text  # OCF spelling, accepted by fencing.py too
+    try:
+        action = FenceAction(text)
+    except ValueError:
+        raise ArgsError(f"Failed: Unrecognised action '{text}'") from None
+    plug = values.get("plug", "").strip() or None
+    if plug is not None and not _PLUG.match(plug):
+        raise ArgsError(f"Failed: plug {plug!r} is not a node name")
+    hosts = tuple(dict.fromkeys(h for h in re.split(r"[\s,]+", values.get("hosts", "")) if h))
+    bad = [h for h in hosts if not _PLUG.match(h)]
+    if bad:
+        raise ArgsError(f"Failed: hosts entry {bad[0]!r} is not a node name")
+    separator = values.get("separator", ",")
+    if not separator:
+        raise ArgsError("Failed: separator must not be empty")
+    return Request(
+        action=action,
+        plug=plug,
+        hosts=hosts,
+        separator=separator,
+        log_file=_path(values, "log_file") or DEFAULT_LOG,
+        state_dir=_path(values, "state_dir"),
+        sim_world=_path(values, "sim_world"),
+        quiet=values.get("quiet") == "1",
+        verbose=values.get("verbose") == "1",
+        help=values.get("help") == "1",
+        version=values.get("version") == "1",
+    )
+
+
+# --- the recorded power state ------------------------------------------------------------------------------------
+
+
+def parse_power_state(text: str) -> dict[str, PowerState]:
+    """Parse the state file (`plug<TAB>on|off` per line, plug in lower case); raise ParseError on anything else."""
+    states: dict[str, PowerState] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        plug, tab, state = line.partition("\t")
+        if not tab or not _PLUG.match(plug) or state not in ("on", "off"):
+            raise ParseError(NAME, lineno, line, "not a plug<TAB>on|off line")
+        states[plug] = PowerState(state)
+    return states
+
+
+def render_power_state(states: Mapping[str, PowerState]) -> str:
+    return "".join(f"{plug}\t{states[plug].value}\n" for plug in sorted(states))
+
+
+def _load(ctx: Context) -> dict[str, PowerState]:
+    text = ctx.state.read(STATE_FILE)
+    if text is None:
+        return {}
+    try:
+        return parse_power_state(text)
+    except ParseError as exc:
+        _log.warning("%s/%s: %s; starting from every plug on", ctx.state.path, STATE_FILE, exc.reason)
+        return {}
+
+
+def _power(ctx: Context, plug: str) -> PowerState:
+    return _load(ctx).get(plug.casefold(), PowerState.ON)
+
+
+def _set_power(ctx: Context, plug: str, state: PowerState) -> None:
+    """Remember `state` for `plug`; a failure is logged, never raised (the request still succeeds)."""
+    try:
+        with ctx.state.lock(STATE_FILE, ctx.deadline):
+            states = _load(ctx)
+            states[plug.casefold()] = state
+            ctx.state.write(STATE_FILE, render_power_state(states))
+    except (OSError, XenhaError) as exc:
+        _log.warning("cannot record %s as %s in %s: %s", plug, state.value, ctx.state.path, exc)
+
+
+# --- side effects of a fencing request ---------------------------------------------------------------------------
+
+
+def _record(req: Request, plug: str) -> None:
+    """Append the request to the log file and syslog it, each line saying that nothing was fenced."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    line = f"action={req.action.value} target={plug} result=success -- {NOTHING_FENCED}"
+    _log.warning("%s", line)
+    try:
+        os.makedirs(os.path.dirname(req.log_file), mode=0o755, exist_ok=True)
+        fd = os.open(req.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {NAME}[{os.getpid()}]: {line}\n")
+    except OSError as exc:
+        _log.warning("cannot write %s: %s (the request is still reported done)", req.log_file, exc.strerror)
+
+
+def _crash_in_sim(req: Request, ctx: Context, plug: str) -> None:
+    """With sim_world set, mark `plug` crashed in the simulated world; a missing or failing xenha-sim only warns."""
+    if req.sim_world is None:
+        return
+    try:
+        result = ctx.run(["xenha-sim", "crash", plug], ctx.deadline)
+    except NotInstalled:
+        _log.warning("xenha-sim is not installed; %s was not crashed in the simulated world", plug)
+        return
+    if result.failed:
+        _log.warning("xenha-sim crash %s: %s", plug, result.fail_reason)
+    else:
+        _log.info("%s crashed in the simulated world %s", plug, req.sim_world)
+
+
+# --- handlers ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A handler's answer: the exit code and the lines for stdout."""
+
+    code: FenceExit
+    lines: tuple[str, ...] = ()
+
+
+class Refused(XenhaError):
+    """Raised when a request names a node this device does not answer for."""
+
+
+def _target(req: Request) -> str:
+    if req.plug is None:
+        raise ArgsError("Failed: You have to enter plug number or machine identification")
+    if not req.accepts(req.plug):
+        raise Refused(f"Failed: {req.plug} is not one of this device's hosts ({', '.join(req.hosts)})")
+    return req.plug
+
+
+def on(req: Request, ctx: Context) -> Reply:
+    plug = _target(req)
+    _record(req, plug)
+    _set_power(ctx, plug, PowerState.ON)
+    return Reply(FenceExit.SUCCESS, ("Success: Powered ON",))
+
+
+def off(req: Request, ctx: Context) -> Reply:
+    # Never "Already OFF": the recorded state is fiction, and the node may have come back since; record and
+    # crash it in the simulation every time.
+    plug = _target(req)
+    _record(req, plug)
+    _crash_in_sim(req, ctx, plug)
+    _set_power(ctx, plug, PowerState.OFF)
+    return Reply(FenceExit.SUCCESS, ("Success: Powered OFF",))
+
+
+def reboot(req: Request, ctx: Context) -> Reply:
+    plug = _target(req)
+    _record(req, plug)
+    _crash_in_sim(req, ctx, plug)
+    _set_power(ctx, plug, PowerState.ON)
+    return Reply(FenceExit.SUCCESS, ("Success: Rebooted",))
+
+
+def status(req: Request, ctx: Context) -> Reply:
+    state = _power(ctx, _target(req))
+    return Reply(FenceExit.OFF if state is PowerState.OFF else FenceExit.SUCCESS, (f"Status: {state.value.upper()}",))
+
+
+def monitor(req: Request, ctx: Context) -> Reply:
+    _log.debug("monitor: nothing to check, %s", NOTHING_FENCED)
+    return Reply(FenceExit.SUCCESS)
+
+
+def list_hosts(req: Request, ctx: Context) -> Reply:
+    if not req.hosts:
+        _log.warning("list: the hosts parameter is empty, so there is nothing to list")
+    return Reply(FenceExit.SUCCESS, tuple(f"{h}{req.separator}{h}" for h in req.hosts))
+
+
+def list_status(req: Request, ctx: Context) -> Reply:
+    states = _load(ctx)
+    lines = []
+    for host in req.hosts:
+        state = states.get(host.casefold(), PowerState.ON)
+        lines.append(f"{host}{req.separator}{host}{req.separator}{state.value.upper()}")
+    return Reply(FenceExit.SUCCESS, tuple(lines))
+
+
+def validate_all(req: Request, ctx: Context) -> Reply:
+    if req.plug is not None:
+        _target(req)
+    return Reply(FenceExit.SUCCESS)
+
+
+HANDLERS: dict[FenceAction, Callable[[Request, Context], Reply]] = {
+    FenceAction.ON: on,
+    FenceAction.OFF: off,
+    FenceAction.REBOOT: reboot,
+    FenceAction.STATUS: status,
+    FenceAction.MONITOR: monitor,
+    FenceAction.LIST: list_hosts,
+    FenceAction.LIST_STATUS: list_status,
+    FenceAction.VALIDATE_ALL: validate_all,
+}
+
+
+# --- meta-data and usage -----------------------------------------------------------------------------------------
+
+
+def render_metadata() -> str:
+    """The fence-agents meta-data document (fence-agents lib/metadata.rng layout), built with lxml."""
+    from lxml import etree
+
+    root = etree.Element("resource-agent", name=NAME, shortdesc="Fence agent that fences nothing (records only)")
+    etree.SubElement(root, "longdesc").text = _LONGDESC
+    etree.SubElement(root, "vendor-url").text = "none: fence_noop drives no device"
+    params = etree.SubElement(root, "parameters")
+    for option in OPTIONS:
+        # fencing.py prints the old stdin name first, marked deprecated, and the current one as obsoleting it;
+        # pacemaker-fenced then passes the target as port= (stonith__device_parameter_flags).
+        for alias in option.aliases:
+            _parameter(params, option, alias, {"deprecated": "1"})
+        _parameter(params, option, option.name, {"obsoletes": option.aliases[0]} if option.aliases else {})
+    actions = etree.SubElement(root, "actions")
+    for action in FenceAction:
+        attrs = {"name": action.value}
+        if action is FenceAction.ON:
+            attrs["automatic"] = "0"  # no unfencing needed
+        etree.SubElement(actions, "action", attrs)
+    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    return f'<?xml version="1.0" ?>\n{body}'
+
+
+def _parameter(parent: Any, option: Option, name: str, extra: Mapping[str, str]) -> None:
+    from lxml import etree
+
+    attrs = {"name": name, "unique": "0", "required": "1" if option.required else "0", **extra}
+    elem = etree.SubElement(parent, "parameter", attrs)
+    etree.SubElement(elem, "getopt", mixed=option.getopt_mixed)
+    content = {"type": option.type if option.metavar is not None else "boolean"}
+    if option.default:
+        content["default"] = option.default
+    etree.SubElement(elem, "content", content)
+    etree.SubElement(elem, "shortdesc", lang="en").text = option.shortdesc
+
+
+def _usage() -> str:
+    lines = [f"Usage:\n\t{NAME} [options]\nOptions:"]
+    lines += [f"   {o.getopt_mixed:<31}{o.shortdesc}" for o in OPTIONS]
+    lines.append(f"\n{NOTHING_FENCED}.")
+    return "\n".join(lines) + "\n"
+
+
+# --- logging and entry point -------------------------------------------------------------------------------------
+
+
+class _SyslogHandler(logging.handlers.SysLogHandler):
+    """Syslog that never raises when /dev/log is missing (containers, tests)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 -- logging's API name
+        pass
+
+
+def _setup_logging(req: Request, environ: Mapping[str, str], stderr: TextIO) -> None:
+    root = logging.getLogger("xenha")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG if req.verbose else logging.INFO)
+    root.propagate = False
+    facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower() or "daemon"
+    if facility != "none" and os.path.exists("/dev/log"):
+        names = logging.handlers.SysLogHandler.facility_names
+        syslog = _SyslogHandler(address="/dev/log", facility=names.get(facility, names["daemon"]))
+        syslog.ident = f"{NAME}[{os.getpid()}]: "
+        syslog.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        root.addHandler(syslog)
+    if not req.quiet:
+        term = logging.StreamHandler(stderr)
+        term.setFormatter(logging.Formatter("%(asctime)-15s %(levelname)s: %(message)s"))  # fencing.py LOG_FORMAT
+        root.addHandler(term)
+
+
+def _context(req: Request, environ: Mapping[str, str], runner: Runner | None) -> Context:
+    paths = Paths.from_environ(environ)
+    child_env = dict(environ)
+    if req.sim_world is not None:
+        child_env["XENHA_SIM_WORLD"] = req.sim_world
+    return Context(
+        env=Env.from_environ(environ, [NAME, req.action.value], resource_type=NAME),
+        paths=paths,
+        run=runner or SubprocessRunner(env=child_env, which=paths.which),
+        deadline=Deadline(SIM_TIMEOUT),
+        state=StateDir(req.state_dir or f"{paths.run_dir}/{NAME}"),
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    runner: Runner | None = None,
+) -> int:
+    """Run one request: options from the command line if any, else from stdin; errors map to exit 1 here only."""
+    argv = sys.argv if argv is None else argv
+    environ = os.environ if environ is None else environ
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        raw = parse_argv(argv[1:]) if len(argv) > 1 else parse_stdin((stdin or sys.stdin).read())
+        req = request_from(raw.values)
+    except ArgsError as exc:
+        err.write(f"{exc.reason}\nPlease use '-h' for usage\n")
+        return FenceExit.FAILED
+    if req.help:
+        out.write(_usage())
+        return FenceExit.SUCCESS
+    if req.version:
+        out.write(f"{__version__}\n")
+        return FenceExit.SUCCESS
+    if req.action in (FenceAction.METADATA, FenceAction.MANPAGE):
+        out.write(render_metadata())
+        return FenceExit.SUCCESS
+    _setup_logging(req, environ, err)
+    for warning in raw.warnings:
+        _log.warning("%s", warning)
+    try:
+        reply = HANDLERS[req.action](req, _context(req, environ, runner))
+    except XenhaError as exc:
+        _log.error("%s", exc.reason)
+        return FenceExit.FAILED
+    except Exception as exc:  # noqa: BLE001 -- a fence agent answers with an exit code, never a traceback
+        _log.debug("%s crashed", req.action.value, exc_info=True)
+        _log.error("Failed: internal error: %s: %s", type(exc).__name__, exc)
+        return FenceExit.FAILED
+    for line in reply.lines:
+        out.write(f"{line}\n")
+    out.flush()
+    return int(reply.code)
