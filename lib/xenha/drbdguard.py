@@ -1,0 +1,382 @@
+"""The DRBD guard: find a domU's DRBD disks, read their state, and decide whether a start or migration is safe.
+
+A guest whose disks live on DRBD must never run on two nodes at once. DRBD itself stops a second Primary, except
+when `allow-two-primaries` is set, which live migration needs; then only the cluster manager and this guard stand
+between a plain `xl create` on one node and a guest that still runs on the other. The guard answers one of three
+verdicts: SAFE, REFUSE (with the reason) or UNDETERMINED (with the reason; the state could not be read).
+
+It assumes the disks are promoted on demand: by the block-drbd hotplug script (`drbd:res` disks) or by a DRBD
+resource promoted only where the guest runs. With permanent dual-primary (a promotable clone with promoted-max=2),
+a Primary peer says nothing about where the guest runs, and the guard must be turned off.
+
+Sources of state, chosen to fork as little as possible:
+- DRBD 8.x: /proc/drbd (no fork). Minors are read from the disk spec (`phy:/dev/drbdN`), from the udev link
+  /dev/drbd/by-res/RES[/VOL] (a readlink, no fork), and only when neither works from `drbdadm sh-dev RES`.
+- DRBD 9 (/proc/drbd prints a 9.x version): one `drbdsetup status --json` for every resource.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
+from xenha.errors import NotInstalled, ParseError, XenhaError
+from xenha.run import Deadline, Runner
+
+__all__ = [
+    "DrbdBacked",
+    "DrbdDisk",
+    "GuardRefused",
+    "GuardResult",
+    "Observed",
+    "Verdict",
+    "check_migrate",
+    "check_start",
+    "decide_migrate",
+    "decide_start",
+    "drbd_disks",
+    "observe",
+    "parse_sh_dev",
+]
+
+# The udev rules shipped with drbd-utils (drbd.rules) link /dev/drbd/by-res/RES (8.3) or /dev/drbd/by-res/RES/VOL
+# (8.4, 9) to /dev/drbdN.
+_BY_RES = "/dev/drbd/by-res"
+_DEV_MINOR = re.compile(r"/dev/drbd(\d+)")
+
+
+class GuardRefused(XenhaError):
+    """Raised by callers when the guard refuses, or cannot establish, that a start or migration is safe."""
+
+
+class Verdict(Enum):
+    """What the guard concluded."""
+
+    SAFE = "safe"
+    REFUSE = "refuse"
+    UNDETERMINED = "undetermined"
+
+
+@dataclass(frozen=True, slots=True)
+class DrbdDisk:
+    """One guest disk backed by DRBD: a resource (and volume) name, a minor, or both once resolved."""
+
+    resource: str | None
+    volume: int | None = None
+    minor: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the disk: `drbd r0`, `drbd r0/1`, `drbd minor 3`."""
+        if self.resource is None:
+            return f"drbd minor {self.minor}"
+        return f"drbd {self.resource}" + ("" if self.volume is None else f"/{self.volume}")
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What was found for one disk: the volumes seen from this node (one per peer), or why nothing was found."""
+
+    disk: DrbdDisk
+    volumes: tuple[DrbdVolume, ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardResult:
+    """The verdict, the reasons behind it (first is the one to report), and what was observed."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    observed: tuple[Observed, ...] = ()
+
+    @property
+    def is_safe(self) -> bool:
+        return self.verdict is Verdict.SAFE
+
+    @property
+    def reason(self) -> str:
+        """One line for an exit reason: the first reason, and how many more there are."""
+        if not self.reasons:
+            return "DRBD state is safe" if self.is_safe else "DRBD state undetermined"
+        more = len(self.reasons) - 1
+        return self.reasons[0] + (f" (and {more} more)" if more else "")
+
+
+_SAFE = GuardResult(Verdict.SAFE)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Which disks (pure)
+
+
+class DrbdBacked(Protocol):
+    """The part of xenha.xen.DiskSpec the guard reads."""
+
+    @property
+    def drbd_resource(self) -> str | None: ...
+
+    @property
+    def drbd_volume(self) -> int | None: ...
+
+    @property
+    def drbd_minor(self) -> int | None: ...
+
+
+def drbd_disks(specs: Iterable[DrbdBacked]) -> tuple[DrbdDisk, ...]:
+    """The DRBD-backed disks among a domU's disk specs, without duplicates, in config order."""
+    seen: list[DrbdDisk] = []
+    for spec in specs:
+        resource, minor = spec.drbd_resource, spec.drbd_minor
+        if resource is None and minor is None:
+            continue
+        disk = DrbdDisk(resource=resource, volume=spec.drbd_volume, minor=minor)
+        if disk not in seen:
+            seen.append(disk)
+    return tuple(seen)
+
+
+def parse_sh_dev(text: str, resource: str) -> tuple[int, ...]:
+    """Parse `drbdadm sh-dev RES` (one /dev/drbdN per volume, in volume order); raise ParseError otherwise."""
+    minors: list[int] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _DEV_MINOR.fullmatch(line.strip())
+        if match is None:
+            raise ParseError(f"drbdadm sh-dev {resource}", lineno, line, "expected /dev/drbdN")
+        minors.append(int(match[1]))
+    if not minors:
+        raise ParseError(f"drbdadm sh-dev {resource}", 0, text, "no device")
+    return tuple(minors)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Decisions (pure)
+
+
+def _peer(volume: DrbdVolume) -> str:
+    return "the peer" if volume.peer is None else f"peer {volume.peer}"
+
+
+def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult:
+    """Whether the guest may be created here: every disk UpToDate here and no peer holding it Primary alone.
+
+    A peer that is Primary while this node is Secondary holds the data: the guest may be running there, so the
+    start is refused (unless a migration into this node is under way). When both nodes are Primary (a
+    dual-primary resource promoted on both by the cluster, the pattern for live migration), DRBD's state cannot
+    say where the guest runs; exclusivity is then the cluster manager's job and the start is allowed.
+    A peer that is not connected (role Unknown) does not block a start: that is how a guest comes back on the
+    survivor after its node died; DRBD's own fencing outdates the data of a node that could still be Primary.
+    """
+    refusals: list[str] = []
+    unknown: list[str] = []
+    for item in observed:
+        label = item.disk.label
+        if item.problem is not None:
+            unknown.append(f"{label}: {item.problem}")
+            continue
+        if not item.volumes:
+            refusals.append(f"{label}: not configured on this node")
+            continue
+        local = item.volumes[0]
+        if local.cstate is ConnState.UNCONFIGURED:
+            refusals.append(f"{label}: not configured on this node (Unconfigured)")
+            continue
+        if not local.is_uptodate:
+            refusals.append(f"{label}: local data is {local.disk.value}, not UpToDate")
+            continue
+        for volume in item.volumes:
+            if volume.is_peer_primary and not incoming and not volume.is_primary:
+                refusals.append(
+                    f"{label}: Primary on {_peer(volume)} and no migration to this node is under way; "
+                    "the guest may be running there"
+                )
+                break
+    if refusals:
+        return GuardResult(Verdict.REFUSE, tuple(refusals + unknown), tuple(observed))
+    if unknown:
+        return GuardResult(Verdict.UNDETERMINED, tuple(unknown), tuple(observed))
+    return GuardResult(Verdict.SAFE, (), tuple(observed))
+
+
+def decide_migrate(observed: Sequence[Observed], *, target: str) -> GuardResult:
+    """Whether `target` can take over the disks live: connected, and Primary there already or promotable.
+
+    Promotable means the target's copy is UpToDate and the link is up (connected or resyncing from here), so that
+    block-drbd (or the promotable clone) can make it Primary while this node still is: dual-primary, which the
+    resource must allow. With several peers (DRBD 9) the connection named after the target is the one that counts.
+    """
+    refusals: list[str] = []
+    unknown: list[str] = []
+    for item in observed:
+        label = item.disk.label
+        if item.problem is not None:
+            unknown.append(f"{label}: {item.problem}")
+            continue
+        named = [v for v in item.volumes if v.peer == target]
+        candidates = named or [v for v in item.volumes if v.peer is None]
+        if not item.volumes or item.volumes[0].cstate is ConnState.UNCONFIGURED:
+            refusals.append(f"{label}: not configured on this node")
+            continue
+        if not candidates:
+            unknown.append(f"{label}: no connection to {target}")
+            continue
+        volume = candidates[0]
+        if volume.is_peer_primary:
+            continue
+        if not volume.is_connected:
+            refusals.append(f"{label}: not connected to {target} ({volume.cstate.value}); it cannot take the disk")
+        elif volume.peer_disk is not DiskState.UPTODATE:
+            shown = "unknown" if volume.peer_disk is None else volume.peer_disk.value
+            refusals.append(f"{label}: data on {target} is {shown}, not UpToDate")
+        elif volume.peer_role not in (Role.SECONDARY, Role.PRIMARY):
+            refusals.append(f"{label}: role on {target} is unknown")
+    if refusals:
+        return GuardResult(Verdict.REFUSE, tuple(refusals + unknown), tuple(observed))
+    if unknown:
+        return GuardResult(Verdict.UNDETERMINED, tuple(unknown), tuple(observed))
+    return GuardResult(Verdict.SAFE, (), tuple(observed))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading the state (I/O)
+
+
+def _minor_from_link(disk: DrbdDisk, realpath: Callable[[str], str]) -> tuple[int, ...] | None:
+    """The minor behind /dev/drbd/by-res/RES[/VOL] when udev made the link; None when it is absent."""
+    if disk.resource is None:
+        return None
+    link = f"{_BY_RES}/{disk.resource}" + ("" if disk.volume is None else f"/{disk.volume}")
+    match = _DEV_MINOR.fullmatch(realpath(link))
+    return None if match is None else (int(match[1]),)
+
+
+def _sh_dev(disk: DrbdDisk, run: Runner, deadline: Deadline) -> tuple[tuple[int, ...] | None, str | None]:
+    """The minors of a resource from `drbdadm sh-dev` (one fork): (minors, None) or (None, problem)."""
+    assert disk.resource is not None
+    try:
+        result = run(["drbdadm", "sh-dev", disk.resource], deadline)
+    except NotInstalled:
+        return None, "drbdadm is not installed, cannot map the resource to its minor"
+    if result.failed:
+        return None, f"cannot map to a minor: {result.fail_reason}"
+    try:
+        minors = parse_sh_dev(result.stdout, disk.resource)
+    except ParseError as exc:
+        return None, exc.reason
+    if disk.volume is not None:
+        if disk.volume >= len(minors):
+            return None, f"resource has no volume {disk.volume}"
+        return (minors[disk.volume],), None
+    return minors, None
+
+
+def _observe_84(
+    disks: Sequence[DrbdDisk], volumes: Sequence[DrbdVolume], run: Runner, deadline: Deadline,
+    realpath: Callable[[str], str],
+) -> tuple[Observed, ...]:  # fmt: skip
+    by_minor = {v.minor: v for v in volumes}
+    out: list[Observed] = []
+    for disk in disks:
+        minors: tuple[int, ...] | None = None if disk.minor is None else (disk.minor,)
+        problem = None
+        if minors is None:
+            minors = _minor_from_link(disk, realpath)
+        if minors is None:
+            minors, problem = _sh_dev(disk, run, deadline)
+        if minors is None:
+            out.append(Observed(disk, (), problem))
+            continue
+        for minor in minors:
+            resolved = DrbdDisk(disk.resource, disk.volume if len(minors) == 1 else minors.index(minor), minor)
+            seen = by_minor.get(minor)
+            out.append(Observed(resolved, () if seen is None else (seen,)))
+    return tuple(out)
+
+
+def _observe_9(disks: Sequence[DrbdDisk], run: Runner, deadline: Deadline) -> tuple[Observed, ...]:
+    from xenha.drbd9 import parse_status_json, volumes
+
+    try:
+        result = run(["drbdsetup", "status", "--json"], deadline)
+    except NotInstalled:
+        return tuple(Observed(d, (), "drbdsetup is not installed") for d in disks)
+    if result.failed:
+        return tuple(Observed(d, (), f"drbdsetup status: {result.fail_reason}") for d in disks)
+    try:
+        seen = volumes(parse_status_json(result.stdout))
+    except ParseError as exc:
+        return tuple(Observed(d, (), exc.reason) for d in disks)
+    out: list[Observed] = []
+    for disk in disks:
+        if disk.minor is not None:
+            mine = tuple(v for v in seen if v.minor == disk.minor)
+        else:
+            mine = tuple(
+                v for v in seen if v.resource == disk.resource and (disk.volume is None or v.volume == disk.volume)
+            )
+        groups: dict[tuple[str | None, int | None], list[DrbdVolume]] = {}
+        for volume in mine:
+            groups.setdefault((volume.resource, volume.volume), []).append(volume)
+        if not groups:
+            out.append(Observed(disk, ()))
+        for (resource, number), group in groups.items():
+            out.append(Observed(DrbdDisk(resource, number, group[0].minor), tuple(group)))
+    return tuple(out)
+
+
+def observe(
+    disks: Sequence[DrbdDisk],
+    *,
+    run: Runner,
+    deadline: Deadline,
+    proc_drbd: str = "/proc/drbd",
+    realpath: Callable[[str], str] = os.path.realpath,
+) -> tuple[Observed, ...]:
+    """Read the state of `disks`: /proc/drbd, then a link, `drbdadm sh-dev` or `drbdsetup status` as needed.
+
+    Never raises for an unreadable state: each disk then carries the problem (DRBD not loaded, unknown resource,
+    unparsable output), which the decisions turn into UNDETERMINED.
+    """
+    if not disks:
+        return ()
+    from xenha.drbd import read_proc_drbd
+
+    try:
+        proc = read_proc_drbd(proc_drbd)
+    except OSError as exc:
+        why = "DRBD is not loaded" if isinstance(exc, FileNotFoundError) else f"cannot read it: {exc.strerror}"
+        return tuple(Observed(d, (), f"{proc_drbd}: {why}") for d in disks)
+    except ParseError as exc:
+        return tuple(Observed(d, (), exc.reason) for d in disks)
+    if proc.is_drbd9:
+        return _observe_9(disks, run, deadline)
+    return _observe_84(disks, proc.volumes(), run, deadline, realpath)
+
+
+def check_start(
+    disks: Sequence[DrbdDisk], *, incoming: bool, run: Runner, deadline: Deadline, proc_drbd: str = "/proc/drbd",
+    realpath: Callable[[str], str] = os.path.realpath,
+) -> GuardResult:  # fmt: skip
+    """observe + decide_start; SAFE at once (no I/O) for a guest without DRBD disks."""
+    if not disks:
+        return _SAFE
+    found = observe(disks, run=run, deadline=deadline, proc_drbd=proc_drbd, realpath=realpath)
+    return decide_start(found, incoming=incoming)
+
+
+def check_migrate(
+    disks: Sequence[DrbdDisk], *, target: str, run: Runner, deadline: Deadline, proc_drbd: str = "/proc/drbd",
+    realpath: Callable[[str], str] = os.path.realpath,
+) -> GuardResult:  # fmt: skip
+    """observe + decide_migrate; SAFE at once (no I/O) for a guest without DRBD disks."""
+    if not disks:
+        return _SAFE
+    found = observe(disks, run=run, deadline=deadline, proc_drbd=proc_drbd, realpath=realpath)
+    return decide_migrate(found, target=target)
