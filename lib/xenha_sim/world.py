@@ -66,13 +66,17 @@ def link_key(a: str, b: str) -> str:
     return "|".join(sorted((a, b)))
 
 
-_SUBSYSTEMS = ("xenha_sim.drbdsim", "xenha_sim.xensim", "xenha_sim.o2cbsim")
+# Each subsystem owns one section of the state; its module is imported only when that section holds something,
+# so that a tool of one subsystem (xl list, say) does not pay for importing the others.
+_SUBSYSTEMS = (("drbd", "xenha_sim.drbdsim"), ("xen", "xenha_sim.xensim"), ("o2cb", "xenha_sim.o2cbsim"))
 
 
-def _hooks(name: str) -> list[Advancer]:
+def _hooks(name: str, state: State) -> list[Advancer]:
     """Each subsystem's `advance(state, now)` (before a change) or `after_save(state, now)` (after it)."""
     found: list[Advancer] = []
-    for module in _SUBSYSTEMS:
+    for section, module in _SUBSYSTEMS:
+        if not state.get(section):
+            continue
         try:
             mod = __import__(module, fromlist=[name])
         except ImportError:
@@ -133,11 +137,11 @@ class World:
         with self._locked(fcntl.LOCK_EX):
             state = self._load()
             stamp = time.time() if now is None else now
-            for advance in _hooks("advance"):
+            for advance in _hooks("advance", state):
                 advance(state, stamp)
             yield state
             self._save(state)
-            for after in _hooks("after_save"):
+            for after in _hooks("after_save", state):
                 after(state, stamp)
 
     def snapshot(self, *, now: float | None = None) -> State:

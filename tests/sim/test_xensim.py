@@ -618,7 +618,7 @@ def _drbd_up(state: State, res: str, minor: int, *, two_primaries: bool) -> None
     for node_id, node in enumerate(("ha1", "ha2")):
         drbdsim.new_resource(state, node, res, node_id=node_id)
         drbdsim.new_minor(state, node, res, minor, 0)
-        drbdsim.attach(state, node, minor, f"/dev/vg/{res}", "internal", "internal", [])
+        drbdsim.attach(state, node, minor, f"/dev/vg/{res}", "internal", idx="internal", disk_opts=[])
     net = [["protocol", "C"]] + ([["allow-two-primaries", "yes"]] if two_primaries else [])
     drbdsim.connect(state, "ha1", res, "ha2", net, peer_node_id=1)
     drbdsim.connect(state, "ha2", res, "ha1", net, peer_node_id=0)

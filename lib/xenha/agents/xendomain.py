@@ -722,7 +722,7 @@ def _await_reboot(xen: _Xen, p: Params, ctx: Context) -> tuple[StopStep, ...]:
     _log.info("%s: not listed, but a nameless domain is; waiting up to %.0fs for a reboot", p.who, window.remaining())
 
     def check() -> tuple[StopStep, ...] | None:
-        domains = xen.list(None, window)
+        domains = xen.list(None, ctx.deadline)
         steps = stop_plan(domains, p.name)
         if steps or not any(d.name is None for d in domains):
             return steps
@@ -754,7 +754,7 @@ def _stop_one(xen: _Xen, p: Params, ctx: Context, step: StopStep) -> None:
             return
         if result.failed:
             _log.warning("%s: clean shutdown refused (%s); destroying it", who, result.fail_reason)
-        elif _gone(xen, step.name, limit):
+        elif _gone(xen, step.name, limit, ctx.deadline):
             _log.info("%s: shut down cleanly", who)
             return
         else:
@@ -762,14 +762,18 @@ def _stop_one(xen: _Xen, p: Params, ctx: Context, step: StopStep) -> None:
     _destroy(xen, step.name, ctx.deadline)
 
 
-def _gone(xen: _Xen, name: str, deadline: Deadline) -> bool:
-    """Poll until `name` is no longer listed; False when it still is at the deadline."""
+def _gone(xen: _Xen, name: str, window: Deadline, deadline: Deadline) -> bool:
+    """Poll until `name` is no longer listed; False when it still is when `window` closes.
+
+    Each `xl list` gets the op's `deadline`, not what is left of the window: a look started just before the
+    window closes must still be allowed to answer.
+    """
 
     def check() -> bool | None:
         return True if xen.domain(name, deadline) is None else None
 
     try:
-        poll_until(check, deadline, interval=_POLL, what=f"domU {name}: shutdown")
+        poll_until(check, window, interval=_POLL, what=f"domU {name}: shutdown")
     except DeadlineExceeded:
         return False
     return True
