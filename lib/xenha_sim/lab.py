@@ -97,6 +97,8 @@ class Lab:
             "XENHA_SIM_WORLD": self.world.path,
             "XENHA_PROC_DRBD": str(self.node_dir(node) / "proc_drbd"),
             "XENHA_CONFIGFS": str(self.node_dir(node) / "configfs"),
+            # The simulated drbdadm's /etc/drbd.conf: the lab's, shared by every node as admins keep it in sync.
+            "XENHA_SIM_DRBD_CONF": str(self.dir / "drbd.conf"),
             "LC_ALL": "C",
             "HOME": "/root",
         }
@@ -163,6 +165,7 @@ class Lab:
             "var/log/pacemaker",
             "var/log/corosync",
             "var/log/xenha",
+            "var/log/crmsh",
             "configfs",
         ):
             (root / sub).mkdir(parents=True, exist_ok=True)
