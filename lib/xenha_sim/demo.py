@@ -121,13 +121,14 @@ def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents) -> str:
         f'log_file="{lab_dir / "fence_noop.log"}" op monitor interval=60s',
     ]
     for guest, (res, _minor, home) in sorted(GUESTS.items()):
+        xen_params = agents.xen_params(guest, str(lab_dir / "xen" / f"{guest}.cfg"))
         out += [
             f"primitive drbd-{res} {agents.drbd} params {agents.drbd_params(res, str(conf))} "
             "op monitor interval=29s role=Promoted timeout=20s op monitor interval=31s role=Unpromoted timeout=20s "
             "op start timeout=240s op stop timeout=100s op promote timeout=90s op demote timeout=90s",
             f"clone ms-drbd-{res} drbd-{res} meta promotable=true promoted-max=2 "
             "promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true interleave=true",
-            f"primitive {guest} {agents.xen} params {agents.xen_params(guest, str(lab_dir / 'xen' / (guest + '.cfg')))} "
+            f"primitive {guest} {agents.xen} params {xen_params} "
             "meta allow-migrate=true op monitor interval=10s timeout=30s op start timeout=60s op stop timeout=60s "
             "op migrate_to timeout=120s op migrate_from timeout=120s",
             f"colocation {guest}-with-drbd inf: {guest} ms-drbd-{res}:Promoted",

@@ -184,4 +184,3 @@ def add_node(state: State, name: str, *, toolstack: str = "xl", memory_mib: int 
     for other in state["nodes"]:
         if other != name:
             state["links"].setdefault(link_key(name, other), "up")
-
