@@ -143,8 +143,9 @@ def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents) -> str:
 class Scenario:
     """The demo's steps over one lab; `run()` returns the timeline and whether every step passed."""
 
-    def __init__(self, lab: Lab, agents: Agents, *, token_ms: int = 2000) -> None:
+    def __init__(self, lab: Lab, agents: Agents, *, token_ms: int = 2000, prefix: str = "xlab") -> None:
         self.lab = lab
+        self.prefix = prefix
         self.agents = agents
         self.token_ms = token_ms
         self.timeline = Timeline()
@@ -218,7 +219,7 @@ class Scenario:
 
     # -- the scenario -----------------------------------------------------------------------------------------
     def setup(self) -> None:
-        cfg = LabConfig(nodes=["ha1", "ha2"], token_ms=self.token_ms)
+        cfg = LabConfig(nodes=["ha1", "ha2"], token_ms=self.token_ms, prefix=self.prefix)
         step = self.timeline.begin("cluster up: 2 nodes, corosync + pacemaker in network namespaces")
         cfg = self.lab.up(2, config=cfg)
         self.timeline.end(step, ok=True, detail="ha1 ha2 online")
@@ -253,28 +254,38 @@ class Scenario:
             return f"{guest} running on {node}"
         return None
 
-    def run(self) -> bool:
-        watcher = threading.Thread(target=self._watch, daemon=True)
-        try:
-            self.setup()
-            watcher.start()
-            self.step(
-                "configure: fence_noop, DRBD clones (promoted-max=2), guests with allow-migrate",
-                lambda: self.lab.exec(
-                    "ha1",
-                    ["crm", "configure", "load", "update", str(self.lab.dir / "cluster.crm")],
-                    timeout=60,
-                    capture=True,
-                ),
-                self.drbd_promoted_everywhere,
-                timeout=90,
-            )
-            self.step(
-                "guests start on their home nodes",
-                lambda: None,
-                lambda: (self.guest_on("web1", "ha1") and self.guest_on("web2", "ha2")) and "web1 on ha1, web2 on ha2",
+    def start_watch(self) -> None:
+        """Start checking, ten times a second, that no guest is live on two nodes (see `violations`)."""
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def stop_watch(self) -> None:
+        self._stop_watch.set()
+
+    def bring_up(self) -> None:
+        """Cluster up, configured, DRBD promoted on both nodes, guests on their home nodes; the watch runs."""
+        self.setup()
+        self.start_watch()
+        self.step(
+            "configure: fence_noop, DRBD clones (promoted-max=2), guests with allow-migrate",
+            lambda: self.lab.exec(
+                "ha1",
+                ["crm", "configure", "load", "update", str(self.lab.dir / "cluster.crm")],
                 timeout=60,
-            )
+                capture=True,
+            ),
+            self.drbd_promoted_everywhere,
+            timeout=90,
+        )
+        self.step(
+            "guests start on their home nodes",
+            lambda: None,
+            lambda: (self.guest_on("web1", "ha1") and self.guest_on("web2", "ha2")) and "web1 on ha1, web2 on ha2",
+            timeout=60,
+        )
+
+    def run(self) -> bool:
+        try:
+            self.bring_up()
             self.figures["migration_s"] = self.step(
                 "live migration: crm resource move web1 ha2",
                 lambda: self.lab.exec("ha1", ["crm", "resource", "move", "web1", "ha2"], timeout=30, capture=True),
@@ -309,7 +320,7 @@ class Scenario:
             print(f"demo failed: {exc}")
             ok = False
         finally:
-            self._stop_watch.set()
+            self.stop_watch()
         if self.violations:
             ok = False
             print("GUEST RAN TWICE:", "; ".join(self.violations))

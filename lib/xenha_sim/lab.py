@@ -61,6 +61,15 @@ class LabConfig:
         return f"{self.prefix}-br"
 
 
+def _alive(pid: int) -> bool:
+    """True unless `pid` is gone or a zombie (PID 1 here may not reap the orphans of a killed node)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
 def _sh(argv: Sequence[str], *, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
@@ -122,13 +131,16 @@ class Lab:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(json.dumps(asdict(cfg), indent=1))
         self.world.create(force=True)
+        self._network(cfg)
         with self.world.transaction() as state:
             state.setdefault("drbd", {})["version"] = cfg.drbd_version
             for node in cfg.nodes:
                 add_node(state, node, toolstack=cfg.toolstack, address=cfg.address(node))
                 state["nodes"][node]["proc_drbd"] = str(self.node_dir(node) / "proc_drbd")
                 state["nodes"][node]["aliases"] = [f"{node}X", cfg.address(node)]
-        self._network(cfg)
+                # Fencing through the world (fence_noop's sim_world) powers the lab node off for real; the
+                # namespace is named by inode because /run/netns is not visible inside the nodes' private /run.
+                state["nodes"][node]["lab_netns"] = f"net:[{os.stat(f'/run/netns/{cfg.netns(node)}').st_ino}]"
         for node in cfg.nodes:
             self._prepare_node(cfg, node)
         for node in cfg.nodes:
@@ -185,11 +197,7 @@ class Lab:
             pid = int((self.node_dir(node) / "supervisor.pid").read_text())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return pid if _alive(pid) else None
 
     def start(self, node: str) -> None:
         """Boot `node`: a fresh supervisor in the node's namespaces starts corosync and pacemakerd."""

@@ -184,3 +184,11 @@ def test_launcher_meta_data_runs_in_an_empty_environment():
     )
     assert proc.returncode == 0, proc.stderr
     assert 'name="DrbdDualPrimary"' in proc.stdout
+
+
+def test_split_brain_reason_fits_pacemakers_exit_reason_limit():
+    p = drbddual.params_from(env(drbd_resource="a-rather-long-resource-name-r0"))
+    reason = drbddual._split_brain_reason(p)
+    assert len(reason.encode()) <= 128  # pacemaker keeps 128 bytes (PCMK__EXIT_REASON_MAX_LEN)
+    assert "split-brain" in reason
+    assert "drbdadm connect --discard-my-data a-rather-long-resource-name-r0" in drbddual._split_brain_help(p)

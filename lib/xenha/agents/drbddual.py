@@ -387,10 +387,15 @@ def _remember_connection(p: Params, ctx: Context, obs: Observation) -> bool:
 
 
 def _split_brain_reason(p: Params) -> str:
+    """The exit reason: pacemaker keeps at most 128 bytes of it, so the commands go to the log instead."""
+    return f"drbd {p.resource}: split-brain (StandAlone after the link dropped); run drbdadm connect --discard-my-data"
+
+
+def _split_brain_help(p: Params) -> str:
     return (
-        f"drbd {p.resource}: StandAlone after the connection was dropped (split-brain); on the node whose "
-        f"changes are to be discarded run 'drbdadm secondary {p.resource}; drbdadm connect --discard-my-data "
-        f"{p.resource}', then 'drbdadm connect {p.resource}' on the other"
+        f"drbd {p.resource}: split-brain: DRBD dropped the connection and will not reconnect by itself. On the node "
+        f"whose changes are to be discarded run 'drbdadm secondary {p.resource}' and 'drbdadm connect "
+        f"--discard-my-data {p.resource}', then 'drbdadm connect {p.resource}' on the other node"
     )
 
 
@@ -498,6 +503,7 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
     if obs.health is not Health.STOPPED or not ctx.env.is_probe:
         _set_score(p, ctx, score)
     if why == "split-brain":
+        _log.error("%s", _split_brain_help(p))
         raise_reason(ctx, _split_brain_reason(p))
     elif why is not None:
         raise_reason(ctx, f"drbd {p.resource}: Primary with {why} ({obs.cstates}, {obs.disks})")

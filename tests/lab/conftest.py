@@ -1,0 +1,60 @@
+"""Lab fixtures: xenha installed as `make install` does, and a fresh 2-node cluster per test, always torn down."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MANIFESTS = (Path("/usr/share/xenha/install-manifest"), Path("/usr/share/xenha/lab-manifest"))
+
+
+def _why_not() -> str | None:
+    if os.geteuid() != 0:
+        return "lab tests need root (network namespaces, mounts)"
+    for tool in ("corosync", "pacemakerd", "crm", "ip", "nsenter", "unshare"):
+        if shutil.which(tool) is None:
+            return f"lab tests need {tool} (make deps)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def installed() -> Iterator[None]:
+    """The product and the lab tools installed from this checkout, removed afterwards if we put them there."""
+    why = _why_not()
+    if why:
+        pytest.skip(why)
+    had = [m.exists() for m in MANIFESTS]
+    for extra in ([], ["--lab"]):
+        subprocess.run(
+            [sys.executable, str(REPO / "packaging/install.py"), "install", *extra], check=True, capture_output=True
+        )
+    yield
+    for existed, extra in zip(had, ([], ["--lab"]), strict=True):
+        if not existed:
+            subprocess.run(
+                [sys.executable, str(REPO / "packaging/install.py"), "uninstall", *extra],
+                check=False,
+                capture_output=True,
+            )
+
+
+@pytest.fixture
+def lab(installed: None) -> Iterator[object]:
+    """A lab directory of its own; the cluster in it is torn down after the test, pass or fail."""
+    from xenha_sim.lab import Lab
+
+    root = Path(f"/var/lib/xenha-lab-test-{os.getpid()}")
+    root.mkdir(mode=0o755, exist_ok=True)
+    the_lab = Lab(str(root))
+    try:
+        yield the_lab
+    finally:
+        the_lab.down()
+        shutil.rmtree(root, ignore_errors=True)
