@@ -40,7 +40,7 @@ def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> 
         files.append((src, f"{ocf_root}/resource.d/xenha/{src.name}", 0o755))
     for src in sorted((REPO / "packaging" / "scripts").glob("*")):
         files.append((src, f"{sbindir}/{src.name}", 0o755))
-    for src in sorted((REPO / "heartbeat-v1").glob("xendomainsHA*")):
+    for src in sorted((REPO / "heartbeat-v1").glob("xendomainsHA[0-9]*")):
         files.append((src, f"{hadir}/resource.d/{src.name}", 0o755))
     return files
 
