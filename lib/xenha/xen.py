@@ -381,6 +381,8 @@ def _xm_flags(flags: str, tool: str, lineno: int, line: str) -> str:
             raise ParseError(tool, lineno, line, problem)
         return flags
     letters = [c for c in flags if c != "-"]
+    if len(flags) != 5 or any(c not in "rbpscd" for c in letters):
+        raise ParseError(tool, lineno, line, f"state {flags!r} is not six of `rbpscd-`")
     if letters != sorted(letters, key="rbpscd".index) or len(set(letters)) != len(letters):
         raise ParseError(tool, lineno, line, f"state {flags!r} is not in `rbpscd` order")
     return "".join(letter if letter in letters else "-" for letter in "rbpscd")
