@@ -220,6 +220,9 @@ class Scenario:
     # -- the scenario -----------------------------------------------------------------------------------------
     def setup(self) -> None:
         cfg = LabConfig(nodes=["ha1", "ha2"], token_ms=self.token_ms, prefix=self.prefix)
+        if self.agents is PEERS:
+            # ocf:linbit:drbd tests `-f /proc/drbd` and `-b /dev/drbdN` itself; the shim answers from the world.
+            cfg.extra_env["BASH_ENV"] = str(Path(__file__).with_name("ocf_drbd_shim.bash"))
         step = self.timeline.begin("cluster up: 2 nodes, corosync + pacemaker in network namespaces")
         cfg = self.lab.up(2, config=cfg)
         self.timeline.end(step, ok=True, detail="ha1 ha2 online")

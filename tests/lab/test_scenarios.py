@@ -94,3 +94,15 @@ def test_replication_link_cut_while_dual_primary(scenario):
     for guest, nodes in scenario.world_guests().items():
         assert len(nodes) <= 1, (guest, nodes)
     assert scenario.violations == []
+
+
+def test_demo_scenario_with_the_peers(lab):
+    """ocf:linbit:drbd and ocf:heartbeat:Xen pass the same scenario on the simulator under real Pacemaker."""
+    from xenha_sim.demo import PEERS
+
+    peers = Scenario(lab, PEERS, prefix=PREFIX)
+    try:
+        assert peers.run(), peers.timeline.report("peers")
+    finally:
+        peers.stop_watch()
+    assert peers.violations == []
