@@ -393,6 +393,27 @@ class LruStats:
     locked_key: str = "dirty"
 
 
+def _common_view(
+    *,
+    resource: str | None,
+    minor: int | None,
+    volume: int | None,
+    cstate: ConnState,
+    role: Role | None,
+    peer_role: Role | None,
+    disk: DiskState | None,
+    peer_disk: DiskState | None,
+    sync_percent: float | None,
+) -> DrbdVolume:
+    """A DrbdVolume; a minor printed as Unconfigured (no role, no disk) shows the state behind that word:
+    StandAlone, Diskless, Secondary, peer Unknown/DUnknown (8.4.11:drbd_proc.c:286-289)."""
+    if role is None or disk is None:
+        return DrbdVolume(
+            resource, minor, volume, Role.SECONDARY, Role.UNKNOWN, cstate, DiskState.DISKLESS, DiskState.DUNKNOWN
+        )
+    return DrbdVolume(resource, minor, volume, role, peer_role, cstate, disk, peer_disk, sync_percent)
+
+
 @dataclass(frozen=True, slots=True)
 class ProcDevice:
     """One minor of /proc/drbd (§1.2-§1.6).
@@ -455,27 +476,16 @@ class ProcDevice:
     def volume(self) -> DrbdVolume:
         """The common view. An Unconfigured minor shows the state behind that word (StandAlone, Diskless,
         Secondary, peer Unknown/DUnknown: the condition in 8.4.11:drbd_proc.c:286-289)."""
-        if self.role is None or self.disk is None:
-            return DrbdVolume(
-                resource=None,
-                minor=self.minor,
-                volume=None,
-                role=Role.SECONDARY,
-                peer_role=Role.UNKNOWN,
-                cstate=self.cstate,
-                disk=DiskState.DISKLESS,
-                peer_disk=DiskState.DUNKNOWN,
-            )
-        return DrbdVolume(
-            resource=None,
-            minor=self.minor,
-            volume=None,
-            role=self.role,
-            peer_role=self.peer_role,
-            cstate=self.cstate,
-            disk=self.disk,
-            peer_disk=self.peer_disk,
-            sync_percent=self.sync_percent,
+        return _common_view(
+            None,
+            self.minor,
+            None,
+            self.cstate,
+            self.role,
+            self.peer_role,
+            self.disk,
+            self.peer_disk,
+            self.sync_percent,
         )
 
 
@@ -1110,27 +1120,16 @@ class ShStatusMinor:
         """The common view; Unconfigured as in ProcDevice.volume (StandAlone, Diskless, not Primary)."""
         resource = self.res_name if self.res_name is not None else self.conf_res_name
         vol = self.volume if self.volume is not None and self.volume >= 0 else self.conf_volume
-        if self.role is None or self.disk is None:
-            return DrbdVolume(
-                resource=resource,
-                minor=self.minor,
-                volume=vol,
-                role=Role.SECONDARY,
-                peer_role=Role.UNKNOWN,
-                cstate=self.cstate,
-                disk=DiskState.DISKLESS,
-                peer_disk=DiskState.DUNKNOWN,
-            )
-        return DrbdVolume(
-            resource=resource,
-            minor=self.minor,
-            volume=vol,
-            role=self.role,
-            peer_role=self.peer_role,
-            cstate=self.cstate,
-            disk=self.disk,
-            peer_disk=self.peer_disk,
-            sync_percent=self.resynced_percent,
+        return _common_view(
+            resource,
+            self.minor,
+            vol,
+            self.cstate,
+            self.role,
+            self.peer_role,
+            self.disk,
+            self.peer_disk,
+            self.resynced_percent,
         )
 
 
