@@ -477,15 +477,15 @@ class ProcDevice:
         """The common view. An Unconfigured minor shows the state behind that word (StandAlone, Diskless,
         Secondary, peer Unknown/DUnknown: the condition in 8.4.11:drbd_proc.c:286-289)."""
         return _common_view(
-            None,
-            self.minor,
-            None,
-            self.cstate,
-            self.role,
-            self.peer_role,
-            self.disk,
-            self.peer_disk,
-            self.sync_percent,
+            resource=None,
+            minor=self.minor,
+            volume=None,
+            cstate=self.cstate,
+            role=self.role,
+            peer_role=self.peer_role,
+            disk=self.disk,
+            peer_disk=self.peer_disk,
+            sync_percent=self.sync_percent,
         )
 
 
@@ -1121,15 +1121,15 @@ class ShStatusMinor:
         resource = self.res_name if self.res_name is not None else self.conf_res_name
         vol = self.volume if self.volume is not None and self.volume >= 0 else self.conf_volume
         return _common_view(
-            resource,
-            self.minor,
-            vol,
-            self.cstate,
-            self.role,
-            self.peer_role,
-            self.disk,
-            self.peer_disk,
-            self.resynced_percent,
+            resource=resource,
+            minor=self.minor,
+            volume=vol,
+            cstate=self.cstate,
+            role=self.role,
+            peer_role=self.peer_role,
+            disk=self.disk,
+            peer_disk=self.peer_disk,
+            sync_percent=self.resynced_percent,
         )
 
 
