@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from xenha.drbd import ConnState, Role
-from xenha.drbdguard import GuardResult, Observed, Verdict, drbd_disks, observe
+from xenha.drbdguard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
 from xenha.errors import ConfigError, ParseError, XenhaError
 from xenha.hb1 import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
 from xenha.lock import StateDir
@@ -125,10 +125,6 @@ def next_delay(interval: float, jitter: float, rand: Callable[[float, float], fl
 # The rule (pure)
 
 
-def _peer(volume_peer: str | None) -> str:
-    return "the peer" if volume_peer is None else f"peer {volume_peer}"
-
-
 def decide_boot(observed: Sequence[Observed]) -> GuardResult:
     """SAFE only when every volume is Connected (not syncing), the peer Secondary, and both copies UpToDate.
 
@@ -148,7 +144,7 @@ def decide_boot(observed: Sequence[Observed]) -> GuardResult:
             continue
         for volume in item.volumes:
             if volume.is_peer_primary:
-                refusals.append(f"{label}: Primary on {_peer(volume.peer)}; the guest runs there")
+                refusals.append(f"{label}: Primary on {peer_label(volume.peer)}; the guest runs there")
             elif volume.cstate is ConnState.UNCONFIGURED:
                 waits.append(f"{label}: not configured yet")
             elif volume.is_syncing:
@@ -157,15 +153,11 @@ def decide_boot(observed: Sequence[Observed]) -> GuardResult:
                 waits.append(f"{label}: {volume.cstate.value}, the peer's role is unknown")
             elif volume.peer_role is not Role.SECONDARY:
                 shown = "unknown" if volume.peer_role is None else volume.peer_role.value
-                waits.append(f"{label}: role on {_peer(volume.peer)} is {shown}")
+                waits.append(f"{label}: role on {peer_label(volume.peer)} is {shown}")
             elif not (volume.is_uptodate and volume.is_peer_uptodate):
                 peer_disk = "unknown" if volume.peer_disk is None else volume.peer_disk.value
                 waits.append(f"{label}: disks {volume.disk.value}/{peer_disk}, not UpToDate on both")
-    if refusals:
-        return GuardResult(Verdict.REFUSE, tuple(refusals + waits), tuple(observed))
-    if waits:
-        return GuardResult(Verdict.UNDETERMINED, tuple(waits), tuple(observed))
-    return GuardResult(Verdict.SAFE, (), tuple(observed))
+    return verdict_from(refusals, waits, observed)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

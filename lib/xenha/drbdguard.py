@@ -41,7 +41,9 @@ __all__ = [
     "decide_start",
     "drbd_disks",
     "observe",
+    "peer_label",
     "parse_sh_dev",
+    "verdict_from",
 ]
 
 # The udev rules shipped with drbd-utils (drbd.rules) link /dev/drbd/by-res/RES (8.3) or /dev/drbd/by-res/RES/VOL
@@ -111,6 +113,15 @@ class GuardResult:
 _SAFE = GuardResult(Verdict.SAFE)
 
 
+def verdict_from(refusals: Sequence[str], waits: Sequence[str], observed: Sequence[Observed]) -> GuardResult:
+    """REFUSE when anything refuses (its reasons first), else UNDETERMINED when anything is unsettled, else SAFE."""
+    if refusals:
+        return GuardResult(Verdict.REFUSE, (*refusals, *waits), tuple(observed))
+    if waits:
+        return GuardResult(Verdict.UNDETERMINED, tuple(waits), tuple(observed))
+    return GuardResult(Verdict.SAFE, (), tuple(observed))
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Which disks (pure)
 
@@ -160,8 +171,9 @@ def parse_sh_dev(text: str, resource: str) -> tuple[int, ...]:
 # Decisions (pure)
 
 
-def _peer(volume: DrbdVolume) -> str:
-    return "the peer" if volume.peer is None else f"peer {volume.peer}"
+def peer_label(peer: str | None) -> str:
+    """How reasons name a peer: by its connection name (DRBD 9), else "the peer"."""
+    return "the peer" if peer is None else f"peer {peer}"
 
 
 def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult:
@@ -194,15 +206,11 @@ def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult
         for volume in item.volumes:
             if volume.is_peer_primary and not incoming and not volume.is_primary:
                 refusals.append(
-                    f"{label}: Primary on {_peer(volume)} and no migration to this node is under way; "
+                    f"{label}: Primary on {peer_label(volume.peer)} and no migration to this node is under way; "
                     "the guest may be running there"
                 )
                 break
-    if refusals:
-        return GuardResult(Verdict.REFUSE, tuple(refusals + unknown), tuple(observed))
-    if unknown:
-        return GuardResult(Verdict.UNDETERMINED, tuple(unknown), tuple(observed))
-    return GuardResult(Verdict.SAFE, (), tuple(observed))
+    return verdict_from(refusals, unknown, observed)
 
 
 def decide_migrate(observed: Sequence[Observed], *, target: str) -> GuardResult:
@@ -237,11 +245,7 @@ def decide_migrate(observed: Sequence[Observed], *, target: str) -> GuardResult:
             refusals.append(f"{label}: data on {target} is {shown}, not UpToDate")
         elif volume.peer_role not in (Role.SECONDARY, Role.PRIMARY):
             refusals.append(f"{label}: role on {target} is unknown")
-    if refusals:
-        return GuardResult(Verdict.REFUSE, tuple(refusals + unknown), tuple(observed))
-    if unknown:
-        return GuardResult(Verdict.UNDETERMINED, tuple(unknown), tuple(observed))
-    return GuardResult(Verdict.SAFE, (), tuple(observed))
+    return verdict_from(refusals, unknown, observed)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
