@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import socket
 import sys
@@ -16,14 +15,49 @@ if TYPE_CHECKING:
 
 __all__ = ["setup_logging"]
 
-_FACILITIES = logging.handlers.SysLogHandler.facility_names
+# syslog(3) facility codes; logging.handlers is not imported for them: it drags in pickle and queue, and every
+# monitor pays for each import.
+_FACILITIES = {
+    "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6, "news": 7, "uucp": 8,
+    "cron": 9, "authpriv": 10, "ftp": 11, "local0": 16, "local1": 17, "local2": 18, "local3": 19, "local4": 20,
+    "local5": 21, "local6": 22, "local7": 23,
+}  # fmt: skip
+_SEVERITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 
-class _SyslogHandler(logging.handlers.SysLogHandler):
-    """A syslog handler that never raises when /dev/log is missing (as under ocf-tester in a container)."""
+class _SyslogHandler(logging.Handler):
+    """RFC 3164 datagrams to /dev/log (`<PRI>TAG: message`); never raises when the socket is missing or full."""
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 -- logging's API name
-        pass
+    def __init__(self, address: str, facility: int, ident: str) -> None:
+        super().__init__()
+        self.address = address
+        self.facility = facility
+        self.ident = ident
+        self.sock: socket.socket | None = None
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            sock.connect(self.address)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.sock is None:
+            return
+        priority = self.facility * 8 + _SEVERITY.get(record.levelno, 6)
+        try:
+            self.sock.send(f"<{priority}>{self.ident}{self.format(record)}".encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        super().close()
 
 
 def setup_logging(agent_name: str, env: Env, *, stderr: TextIO | None = None) -> None:
@@ -40,15 +74,15 @@ def setup_logging(agent_name: str, env: Env, *, stderr: TextIO | None = None) ->
 
     facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower() or "daemon"
     if facility not in ("none", "") and os.path.exists("/dev/log"):
-        handler = _SyslogHandler(address="/dev/log", facility=_FACILITIES.get(facility, _FACILITIES["daemon"]))
-        handler.ident = f"{tag}: "
+        handler = _SyslogHandler("/dev/log", _FACILITIES.get(facility, _FACILITIES["daemon"]), f"{tag}: ")
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         handler.setLevel(logging.DEBUG if debug else logging.INFO)
         try:
-            handler.createSocket()
+            handler.connect()
         except OSError:
             pass
-        root.addHandler(handler)
+        else:
+            root.addHandler(handler)
 
     stream = stderr or sys.stderr
     if stream.isatty() or environ.get("XENHA_LOG_STDERR"):
@@ -59,6 +93,10 @@ def setup_logging(agent_name: str, env: Env, *, stderr: TextIO | None = None) ->
     trace = _trace_file(agent_name, env)
     if trace is not None:
         root.addHandler(trace)
+    if not root.handlers:
+        # Without syslog, terminal or trace, say nothing: logging's last-resort handler would print warnings on
+        # stderr, ahead of the one exit reason line that belongs there.
+        root.addHandler(logging.NullHandler())
 
 
 def _tracing(environ: Mapping[str, str]) -> bool:
