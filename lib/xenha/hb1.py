@@ -35,9 +35,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from xenha.errors import ArgsError, ConfigError, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.run import Deadline, Result, Runner
-from xenha.xen import Domain, DomUConfig, parse_domu_config, parse_xen_error, parse_xl_list, parse_xm_list
+from xenha.errors import ArgsError, ConfigError, ParseError
+from xenha.run import Deadline, Runner
+from xenha.xen import Domain, DomUConfig, parse_domu_config
+from xenha.xenctl import Tool, XenCtl, find_domain
+from xenha.xenctl import open_toolstack as xenctl_open
 
 __all__ = [
     "SCRIPT_PREFIX",
@@ -579,53 +581,14 @@ def read_guests(directory: str) -> tuple[Guest, ...]:
     return tuple(guests)
 
 
-Tool = Literal["xl", "xm"]
+# The toolstack client is xenctl's, shared with the OCF agent; these names keep hb1's callers short.
+Xen = XenCtl
 
 
-@dataclass(frozen=True, slots=True)
-class Xen:
-    """One toolstack (xl or xm) and the runner that calls it."""
-
-    tool: Tool
-    run: Runner
-
-    def call(self, *args: str, deadline: Deadline) -> Result:
-        return self.run([self.tool, *args], deadline)
-
-    def list(self, deadline: Deadline) -> tuple[Domain, ...]:
-        """`xl list` parsed (every domain); ToolError when the toolstack fails, ParseError on unknown output."""
-        result = self.call("list", deadline=deadline)
-        if result.failed:
-            detail = parse_xen_error(result.stderr).message or result.fail_reason
-            raise ToolError(f"{self.tool} list failed: {detail}", argv=result.argv, rc=result.rc, stderr=result.stderr)
-        return (parse_xl_list if self.tool == "xl" else parse_xm_list)(result.stdout)
-
-
-def open_toolstack(choice: Toolstack, run: Runner, deadline: Deadline) -> tuple[Xen, tuple[Domain, ...]]:
-    """The toolstack to use and its first listing: `choice`, or with auto xl when it answers, else xm.
-
-    As /etc/init.d/xendomains does, the listing is the probe: on a Xen 4.1-4.4 host with xend running, xl refuses
-    to work and xm answers. Raises NotInstalled when neither exists, ToolError when none that exists answers.
-    """
-    tools: tuple[Tool, ...] = ("xl", "xm") if choice == "auto" else (choice,)
-    failure: XenhaError | None = None
-    for tool in tools:
-        xen = Xen(tool, run)
-        try:
-            return xen, xen.list(deadline)
-        except NotInstalled as exc:
-            failure = failure or exc
-        except (ToolError, ParseError) as exc:
-            failure = exc if failure is None or isinstance(failure, NotInstalled) else failure
-    if isinstance(failure, NotInstalled) and choice == "auto":
-        raise NotInstalled("neither xl nor xm is installed")
-    assert failure is not None
-    raise failure
-
-
-def find_domain(domains: tuple[Domain, ...], name: str) -> Domain | None:
-    """The domain listed under exactly `name`."""
-    return next((d for d in domains if d.name == name), None)
+def open_toolstack(choice: Toolstack, run: Runner, deadline: Deadline) -> tuple[XenCtl, tuple[Domain, ...]]:
+    """The toolstack to use and its first listing: `choice`, or with auto xl when it answers, else xm."""
+    order: tuple[Tool, ...] = ("xl", "xm") if choice == "auto" else (choice,)
+    return xenctl_open(order, run, deadline)
 
 
 def read_boot_id(path: str = "/proc/sys/kernel/random/boot_id") -> str:

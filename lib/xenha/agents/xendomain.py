@@ -30,9 +30,8 @@ from xenha.xen import (
     parse_migrate_transcript,
     parse_xen_error,
     parse_xl_info,
-    parse_xl_list,
-    parse_xm_list,
 )
+from xenha.xenctl import Tool, XenCtl, find_domain, open_toolstack
 
 __all__ = [
     "AGENT",
@@ -239,7 +238,6 @@ class DomainError(XenhaError):
 # Parameters
 
 NameSource = Literal["parameter", "config", "instance"]
-Tool = Literal["xl", "xm"]
 
 # Names as xend accepts them (XendDomainInfo._checkName: [A-Za-z0-9_.:/+-]) less `/`; libxl is laxer, but these are
 # the names a cluster admin uses, and they are safe in argv, log lines and state-file names.
@@ -475,10 +473,6 @@ def _failure_text(domain: Domain, health: Health) -> str:
     return f"{health.value} (flags {domain.flags})"
 
 
-def _find(domains: Sequence[Domain], name: str) -> Domain | None:
-    return next((d for d in domains if d.name == name), None)
-
-
 @dataclass(frozen=True, slots=True)
 class StopStep:
     """One domain stop acts on: its listed name, and whether it gets a clean shutdown before destroy."""
@@ -546,63 +540,20 @@ def migrate_argv(tool: Tool, name: str, address: str, options: Sequence[str], po
 # The toolstack at run time
 
 
-class _Unusable(ToolError):
-    """The toolstack answered, but not as a working toolstack (xend down, libxl cannot start); auto tries the other."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Xen:
-    """One toolstack bound to a context; `who` starts the messages."""
-
-    tool: Tool
-    ctx: Context
-    who: str
-
-    def call(self, *args: str, deadline: Deadline | None = None) -> Result:
-        return self.ctx.run([self.tool, *args], deadline or self.ctx.deadline)
-
-    def list(self, name: str | None = None, deadline: Deadline | None = None) -> tuple[Domain, ...]:
-        """`xl list [NAME]` parsed; () when NAME does not exist; _Unusable when the toolstack itself fails."""
-        result = self.call("list", *(() if name is None else (name,)), deadline=deadline)
-        if result.ok:
-            parse = parse_xl_list if self.tool == "xl" else parse_xm_list
-            return parse(result.stdout)
-        error = parse_xen_error(result.stderr)
-        if error.kind is XenErrorKind.DOMAIN_NOT_FOUND and name is not None:
-            return ()
-        message = error.message or result.fail_reason
-        raise _Unusable(f"{self.who}: {self.tool} list failed: {message}", argv=result.argv, rc=result.rc)
-
-    def domain(self, name: str, deadline: Deadline | None = None) -> Domain | None:
-        return _find(self.list(name, deadline), name)
-
-
-def _open(p: Params, ctx: Context, name: str | None) -> tuple[_Xen, tuple[Domain, ...]]:
+def _open(p: Params, ctx: Context, name: str | None) -> tuple[XenCtl, tuple[Domain, ...]]:
     """Pick the toolstack and run the first listing with it; with `auto` that listing is the probe.
 
+    The choice `auto` made is remembered in the state directory, so later monitors try it first.
     Raises NotInstalled when no toolstack is installed, ToolError when the chosen one fails.
     """
     if p.toolstack != "auto":
-        xen = _Xen(p.toolstack, ctx, p.who)
-        return xen, xen.list(name)
+        return open_toolstack((p.toolstack,), ctx.run, ctx.deadline, name=name, who=p.who)
     cached = (ctx.state.read(_STATE_TOOLSTACK) or "").strip()
-    order: list[Tool] = ["xm", "xl"] if cached == "xm" else ["xl", "xm"]
-    first_failure: _Unusable | None = None
-    for tool in order:
-        xen = _Xen(tool, ctx, p.who)
-        try:
-            listing = xen.list(name)
-        except NotInstalled:
-            continue
-        except _Unusable as exc:
-            first_failure = first_failure or exc
-            continue
-        if tool != cached:
-            _remember_toolstack(ctx, tool)
-        return xen, listing
-    if first_failure is not None:
-        raise first_failure
-    raise NotInstalled(f"{p.who}: neither xl nor xm is installed")
+    order: tuple[Tool, ...] = ("xm", "xl") if cached == "xm" else ("xl", "xm")
+    xen, listing = open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who)
+    if xen.tool != cached:
+        _remember_toolstack(ctx, xen.tool)
+    return xen, listing
 
 
 def _remember_toolstack(ctx: Context, tool: str) -> None:
@@ -626,7 +577,7 @@ _POLL = 0.25
 def start(p: Params, ctx: Context) -> ExitCode:
     """Create the domU unless it runs; DRBD guard first; then wait until it runs, within the op's budget."""
     xen, domains = _open(p, ctx, None)
-    current = _find(domains, p.name)
+    current = find_domain(domains, p.name)
     health = assess(current)
     if health in (Health.RUNNING, Health.PAUSED):
         _log.info("%s: already running%s", p.who, " (paused)" if health is Health.PAUSED else "")
@@ -634,7 +585,7 @@ def start(p: Params, ctx: Context) -> ExitCode:
     if current is not None and health is not Health.ABSENT:
         _log.warning("%s: leftover domain is %s; destroying it before the start", p.who, _failure_text(current, health))
         _destroy(xen, p.name, ctx.deadline)
-    incoming = _find(domains, f"{p.name}--incoming") if xen.tool == "xl" else None
+    incoming = find_domain(domains, f"{p.name}--incoming") if xen.tool == "xl" else None
     if incoming is not None:
         _log.info("%s: a live migration into this node is under way; waiting for it to finish", p.who)
         return _await_running(xen, p, ctx.deadline, "start")
@@ -676,7 +627,7 @@ def _guard_start(p: Params, ctx: Context) -> None:
         _log.info("%s: DRBD guard: %s safe to use here", p.who, ", ".join(o.disk.label for o in result.observed))
 
 
-def _await_running(xen: _Xen, p: Params, deadline: Deadline, action: str) -> ExitCode:
+def _await_running(xen: XenCtl, p: Params, deadline: Deadline, action: str) -> ExitCode:
     """Poll `xl list NAME` until the domU runs for real (not paused, not --incoming); fail early if it died."""
     seen: list[Health] = []
 
@@ -712,7 +663,7 @@ def stop(p: Params, ctx: Context) -> ExitCode:
     return ExitCode.SUCCESS
 
 
-def _await_reboot(xen: _Xen, p: Params, ctx: Context) -> tuple[StopStep, ...]:
+def _await_reboot(xen: XenCtl, p: Params, ctx: Context) -> tuple[StopStep, ...]:
     """A nameless domain is one being built or torn down: perhaps ours, rebooting. Watch it for a few seconds.
 
     xl reboots a domU by destroying it and creating it again under the same name; in between, `xl list` shows the
@@ -722,7 +673,7 @@ def _await_reboot(xen: _Xen, p: Params, ctx: Context) -> tuple[StopStep, ...]:
     _log.info("%s: not listed, but a nameless domain is; waiting up to %.0fs for a reboot", p.who, window.remaining())
 
     def check() -> tuple[StopStep, ...] | None:
-        domains = xen.list(None, ctx.deadline)
+        domains = xen.list(ctx.deadline)
         steps = stop_plan(domains, p.name)
         if steps or not any(d.name is None for d in domains):
             return steps
@@ -740,7 +691,7 @@ def _shutdown_deadline(p: Params, ctx: Context) -> Deadline:
     return ctx.deadline.fraction(2 / 3)
 
 
-def _stop_one(xen: _Xen, p: Params, ctx: Context, step: StopStep) -> None:
+def _stop_one(xen: XenCtl, p: Params, ctx: Context, step: StopStep) -> None:
     who = f"domU {step.name}"
     if step.clean and (p.shutdown_timeout is None or p.shutdown_timeout > 0):
         limit = _shutdown_deadline(p, ctx)
@@ -762,7 +713,7 @@ def _stop_one(xen: _Xen, p: Params, ctx: Context, step: StopStep) -> None:
     _destroy(xen, step.name, ctx.deadline)
 
 
-def _gone(xen: _Xen, name: str, window: Deadline, deadline: Deadline) -> bool:
+def _gone(xen: XenCtl, name: str, window: Deadline, deadline: Deadline) -> bool:
     """Poll until `name` is no longer listed; False when it still is when `window` closes.
 
     Each `xl list` gets the op's `deadline`, not what is left of the window: a look started just before the
@@ -779,7 +730,7 @@ def _gone(xen: _Xen, name: str, window: Deadline, deadline: Deadline) -> bool:
     return True
 
 
-def _destroy(xen: _Xen, name: str, deadline: Deadline) -> None:
+def _destroy(xen: XenCtl, name: str, deadline: Deadline) -> None:
     """`xl destroy NAME` until it is gone; stop must not lie, so running out of time is an error."""
 
     def check() -> bool | None:
@@ -798,7 +749,7 @@ def _destroy(xen: _Xen, name: str, deadline: Deadline) -> None:
 def monitor(p: Params, ctx: Context) -> ExitCode:
     """One `xl list NAME`: running/blocked 0, paused 0 with a warning, absent 7, crashed or shut down 1."""
     _, domains = _open(p, ctx, p.name)
-    domain = _find(domains, p.name)
+    domain = find_domain(domains, p.name)
     health = assess(domain)
     if domain is None or health is Health.ABSENT:
         if not ctx.env.is_probe:
@@ -861,7 +812,7 @@ def migrate_to(p: Params, ctx: Context) -> ExitCode:
     if not target:
         raise ArgsError(f"{p.who}: migrate_to needs the migrate_target meta attribute (set by Pacemaker)")
     xen, domains = _open(p, ctx, p.name)
-    domain = _find(domains, p.name)
+    domain = find_domain(domains, p.name)
     health = assess(domain)
     if health is Health.ABSENT:
         raise DomainError(f"{p.who}: not running here, nothing to migrate to {target}")
@@ -910,7 +861,7 @@ def _resolve_address(p: Params, ctx: Context, target: str) -> tuple[str, str]:
     return migration_address(target, p.migration_address, attribute, p.migration_network_suffix)
 
 
-def _migration_failure(xen: _Xen, p: Params, ctx: Context, target: str, result: Result) -> str:
+def _migration_failure(xen: XenCtl, p: Params, ctx: Context, target: str, result: Result) -> str:
     """The exit reason of a failed migration, after making sure the guest keeps running here when it can."""
     detail = _migration_detail(result.stderr) or parse_xen_error(result.stderr).message or result.fail_reason
     undefined = False
@@ -983,7 +934,7 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
 
 
 def _validate_environment(p: Params, ctx: Context, tool: Tool) -> None:
-    xen = _Xen(tool, ctx, p.who)
+    xen = XenCtl(tool, ctx.run, ctx.deadline, p.who)
     running = xen.domain(p.name) is not None
     if not running and p.domu is not None and p.domu.memory_mib:
         result = xen.call("info")

@@ -1,0 +1,78 @@
+"""The xl/xm toolstack as xenha drives it: a client per tool with parsed listings, and the choice of toolstack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from xenha.errors import NotInstalled, ParseError, ToolError, XenhaError
+from xenha.run import Deadline, Result, Runner
+from xenha.xen import Domain, XenErrorKind, parse_xen_error, parse_xl_list, parse_xm_list
+
+__all__ = ["Tool", "ToolstackUnusable", "XenCtl", "find_domain", "open_toolstack"]
+
+Tool = Literal["xl", "xm"]
+
+
+class ToolstackUnusable(ToolError):
+    """Raised when a toolstack answers, but not as a working one (xend down, libxl cannot start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class XenCtl:
+    """One toolstack and the runner that calls it; `deadline` bounds calls that bring none; `who` starts messages."""
+
+    tool: Tool
+    run: Runner
+    deadline: Deadline
+    who: str = ""
+
+    def call(self, *args: str, deadline: Deadline | None = None) -> Result:
+        return self.run([self.tool, *args], deadline or self.deadline)
+
+    def list(self, deadline: Deadline | None = None, *, name: str | None = None) -> tuple[Domain, ...]:
+        """`xl list [NAME]` parsed; () when NAME does not exist; ToolstackUnusable when the toolstack fails."""
+        result = self.call("list", *(() if name is None else (name,)), deadline=deadline)
+        if result.ok:
+            return (parse_xl_list if self.tool == "xl" else parse_xm_list)(result.stdout)
+        error = parse_xen_error(result.stderr)
+        if error.kind is XenErrorKind.DOMAIN_NOT_FOUND and name is not None:
+            return ()
+        prefix = f"{self.who}: " if self.who else ""
+        message = error.message or result.fail_reason
+        raise ToolstackUnusable(
+            f"{prefix}{self.tool} list failed: {message}", argv=result.argv, rc=result.rc, stderr=result.stderr
+        )
+
+    def domain(self, name: str, deadline: Deadline | None = None) -> Domain | None:
+        """The domain listed under exactly `name` (one `xl list NAME`), or None."""
+        return find_domain(self.list(deadline, name=name), name)
+
+
+def find_domain(domains: Sequence[Domain], name: str) -> Domain | None:
+    """The domain listed under exactly `name`."""
+    return next((d for d in domains if d.name == name), None)
+
+
+def open_toolstack(
+    order: Sequence[Tool], run: Runner, deadline: Deadline, *, name: str | None = None, who: str = ""
+) -> tuple[XenCtl, tuple[Domain, ...]]:
+    """The first toolstack of `order` that answers, with its first listing (`xl list [NAME]`): the listing is the probe.
+
+    As /etc/init.d/xendomains does: on a Xen 4.1-4.4 host with xend running, xl refuses to work and xm answers.
+    Raises NotInstalled when none is installed, else the first failure of one that is.
+    """
+    failure: XenhaError | None = None
+    for tool in order:
+        xen = XenCtl(tool, run, deadline, who)
+        try:
+            return xen, xen.list(name=name)
+        except NotInstalled as exc:
+            failure = failure or exc
+        except (ToolstackUnusable, ParseError) as exc:
+            failure = exc if failure is None or isinstance(failure, NotInstalled) else failure
+    if failure is None or (isinstance(failure, NotInstalled) and len(order) > 1):
+        prefix = f"{who}: " if who else ""
+        raise NotInstalled(f"{prefix}neither xl nor xm is installed")
+    raise failure
