@@ -49,6 +49,14 @@ class Drbd8Commands:
     def dump(self) -> list[str]:
         return self._adm("dump", self.resource)
 
+    def dump_effective(self) -> list[str]:
+        """The resource with the `common` section merged in (`-d -v dump`), as ocf:linbit:drbd reads it.
+
+        A plain `dump` omits options inherited from `common { net { allow-two-primaries; } }`; real drbdadm 9.22
+        and the simulator agree on both outputs (tests/sim/test_drbdsim.py test_matches_real_drbdadm).
+        """
+        return self._adm("-d", "-v", "dump", self.resource)
+
     def status_json(self) -> list[str]:
         return ["drbdsetup", "status", "--json", self.resource]
 

@@ -12,11 +12,11 @@ from enum import Enum
 
 from xenha import ocf
 from xenha.context import Context, bind_handlers
-from xenha.drbd import ConnState, DiskState, DrbdVolume
+from xenha.drbd import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
 from xenha.drbdcmd import Drbd8Commands, commands_for
-from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError
-from xenha.ocf import Env, ExitCode
-from xenha.run import poll_until
+from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
+from xenha.ocf import Env, ExitCode, Handler
+from xenha.run import Result, poll_until
 
 __all__ = ["AGENT", "HANDLERS", "Params", "main", "params_from"]
 
@@ -30,8 +30,16 @@ which live migration of Xen guests between the two nodes needs; the DRBD configu
 
 Safety: the agent never promotes data that is not UpToDate, and with require_uptodate_peer_for_dual (the
 default) a second Primary is allowed only while the two nodes are Connected with UpToDate/UpToDate disks,
-never while resyncing. After a split-brain DRBD goes StandAlone; the monitor then fails with a reason that
-names the resource and the commands that resolve it, rather than reporting the resource healthy.
+never while resyncing. After a split-brain DRBD goes StandAlone; the monitor then fails (1 on a Secondary,
+9 on a Primary) with a reason that names the resource and the command that resolves it, rather than
+reporting the resource healthy; a split-brain Secondary loses its promotion score and is never promoted.
+This lasts, across restarts of the resource, until it is connected to its peer again. The agent never
+resolves a split-brain itself (no --discard-my-data): which changes to drop is the administrator's decision.
+With promoted-max=1 a promotion while the peer is Primary is refused: Pacemaker demotes before it promotes
+elsewhere, so that is a cluster split, and allow-two-primaries (for live migration) would not stop it.
+
+Stop never fails because of the configuration: when drbdadm cannot read it, the resource is taken down
+with "drbdsetup down" directly (a failed stop gets the node fenced).
 
 Versions: DRBD 8.4 and 9 are detected from /proc/drbd, never configured. On 8.4 the monitor reads
 /proc/drbd and starts no process unless the promotion score changes; on 9 it runs one
@@ -41,7 +49,8 @@ Monitor codes: 0 Secondary, 8 Primary, 7 stopped, 9 failed Primary (no access to
 190/191 degraded (working but not redundant: peer disconnected, resyncing, peer disk not UpToDate).
 
 Promotion scores are written with "crm_attribute --promotion" under the operation's remaining time, only
-when the value changes (the last value is remembered under /run/xenha), and removed when stopping.
+when the value changes (the last value is remembered under /run/xenha), on every probe (Pacemaker forgets
+transient attributes when it restarts), and removed when stopping.
 
 Clone settings checked: clone-max at most 2 on 8.4, promoted-max at most 2, clone-node-max 1, notify=true.
 Both the current (promoted-max, promoted/unpromoted notify variables) and the deprecated (master-max,
@@ -224,9 +233,10 @@ class Observation:
 
     @property
     def is_redundant(self) -> bool:
-        """Connected, not resyncing, and every peer disk UpToDate."""
+        """Connected, not resyncing, and both disks of every volume UpToDate (a Diskless Primary is not)."""
         return bool(self.volumes) and all(
-            v.cstate is ConnState.CONNECTED and v.peer_disk is DiskState.UPTODATE for v in self.volumes
+            v.cstate is ConnState.CONNECTED and v.disk is DiskState.UPTODATE and v.peer_disk is DiskState.UPTODATE
+            for v in self.volumes
         )
 
     @property
@@ -244,6 +254,22 @@ class Observation:
     @property
     def is_standalone(self) -> bool:
         return any(v.cstate is ConnState.STANDALONE for v in self.volumes)
+
+    @property
+    def is_networked(self) -> bool:
+        """Some volume has its network configured: any connection state but StandAlone.
+
+        That includes the states of a lost peer, WFConnection on 8.4 and Connecting on 9 (drbd9.volumes gives the
+        connection state when there is no peer device), so a link cut is never mistaken for an admin's disconnect.
+        """
+        return any(v.cstate is not ConnState.STANDALONE for v in self.volumes)
+
+    @property
+    def has_peer(self) -> bool:
+        """The resource has a peer to connect to: always on 8.4 (drbd.conf needs two hosts), a connection on 9."""
+        if self.major is None or self.major < 9:
+            return bool(self.volumes)
+        return any(v.peer is not None for v in self.volumes)
 
     @property
     def peer_is_primary(self) -> bool:
@@ -277,12 +303,18 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
     return result
 
 
-def monitor_code(obs: Observation, *, was_connected: bool) -> tuple[ExitCode, str | None]:
-    """The monitor's exit code, and the failure reason when it is a failure."""
+def monitor_code(
+    obs: Observation, *, was_connected: bool = False, split_brain: bool = False
+) -> tuple[ExitCode, str | None]:
+    """The monitor's exit code, and the failure reason when it is a failure.
+
+    A split-brain is StandAlone after the network was configured (`was_connected`), or what the caller found
+    (`split_brain`, which also covers one seen earlier and not resolved since: see _unresolved_split_brain).
+    """
     if obs.health is Health.STOPPED:
         return ExitCode.NOT_RUNNING, None
     promoted = obs.health is Health.PRIMARY
-    if obs.is_standalone and was_connected:
+    if (obs.is_standalone and was_connected) or split_brain:
         code = ExitCode.FAILED_PROMOTED if promoted else ExitCode.ERR_GENERIC
         return code, "split-brain"
     if promoted and not obs.has_good_data:
@@ -293,16 +325,36 @@ def monitor_code(obs: Observation, *, was_connected: bool) -> tuple[ExitCode, st
 
 
 def dual_primary_refusal(obs: Observation, p: Params) -> str | None:
-    """Why promoting now would be unsafe, or None."""
+    """Why promoting now would be unsafe, or None; short, since it becomes the exit reason."""
     for vol in obs.volumes:
         if vol.disk is not DiskState.UPTODATE:
             return f"local disk is {vol.disk.value}, not UpToDate"
     if obs.peer_is_primary and p.require_uptodate_peer_for_dual and not obs.is_redundant:
-        return (
-            f"peer is Primary and the resource is {obs.cstates} with disks {obs.disks}; a second Primary "
-            "needs Connected UpToDate/UpToDate (require_uptodate_peer_for_dual)"
-        )
+        return f"second Primary needs Connected UpToDate/UpToDate, have {obs.cstates} {obs.disks}"
     return None
+
+
+# Pacemaker keeps at most 128 bytes of an exit reason (EXIT_REASON_MAX_LEN in lib/services/services_linux.c,
+# parse_exit_reason_from_stderr); ours stay under that, so nothing is ever cut off by pacemaker.
+REASON_MAX_BYTES = 127
+
+
+def clip_reason(text: str) -> str:
+    """`text` on one line, cut to REASON_MAX_BYTES bytes of UTF-8 (ending in "..." when cut)."""
+    one_line = " ".join(text.split())
+    data = one_line.encode()
+    if len(data) <= REASON_MAX_BYTES:
+        return one_line
+    return data[: REASON_MAX_BYTES - 3].decode("utf-8", "ignore") + "..."
+
+
+def tool_failure(what: str, res: Result) -> ToolError:
+    """A ToolError for a failed drbdadm/drbdsetup: DRBD's own failure line (`(-2) Need access to UpToDate data`),
+    not the last stderr line, which is drbdadm's useless `Command '...' terminated with exit code N`."""
+    detail = res.fail_reason
+    if not res.timed_out and res.signal is None:
+        detail = parse_drbdadm_error(res.stderr).reason or detail
+    return ToolError(clip_reason(f"{what}: {detail}"), argv=res.argv, rc=res.rc, stderr=res.stderr)
 
 
 # --- reading the state --------------------------------------------------------------------------------------
@@ -316,7 +368,8 @@ def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
         return tuple(int(m) for m in cached.split())
     res = ctx.run(commands_for(major, p.resource, p.conf_arg).sh_dev(), ctx.deadline)
     if not res.ok:
-        raise ConfigError(f"drbd {p.resource}: not defined in {p.drbdconf} ({res.fail_reason})")
+        detail = parse_drbdadm_error(res.stderr).reason or res.fail_reason
+        raise ConfigError(clip_reason(f"drbd {p.resource}: drbdadm sh-dev failed: {detail}"))
     minors = tuple(int(m) for m in re.findall(r"/dev/drbd(\d+)", res.stdout))
     if not minors:
         raise ConfigError(f"drbd {p.resource}: drbdadm sh-dev named no device")
@@ -339,7 +392,7 @@ def observe(p: Params, ctx: Context) -> Observation:
         if not res.ok:
             if "No such resource" in res.stderr or res.rc == 10:
                 return Observation(volumes=(), major=9)
-            raise ToolError(f"drbd {p.resource}: {res.fail_reason}", argv=res.argv, rc=res.rc, stderr=res.stderr)
+            raise tool_failure(f"drbd {p.resource}: drbdsetup status", res)
         return Observation(volumes=drbd9.volumes(drbd9.parse_status_json(res.stdout)), major=9)
     configured = [d for d in proc.devices if d.is_configured]
     if not configured:
@@ -349,12 +402,16 @@ def observe(p: Params, ctx: Context) -> Observation:
     return Observation(volumes=vols, major=proc.major)
 
 
-def _set_score(p: Params, ctx: Context, score: int | None) -> None:
-    """Write the promotion score only when it changed since we last wrote it (remembered under /run)."""
-    key = f"score.{ctx.env.instance.replace(':', '_')}"
+def _set_score(p: Params, ctx: Context, score: int | None, *, force: bool = False) -> None:
+    """Write the promotion score only when it changed since we last wrote it (remembered under /run), or `force`.
+
+    The memory is per clone (`drbd_r0`, not `drbd_r0:1`), as the attribute is: crm_attribute --promotion names it
+    after OCF_RESOURCE_INSTANCE without the instance number.
+    """
+    key = f"score.{ctx.env.base_instance}"
     last = ctx.state.read(key)
     wanted = "" if score is None else str(score)
-    if last is not None and last == wanted:
+    if last is not None and last == wanted and not force:
         return
     argv = ["crm_attribute", "--promotion", "--lifetime", "reboot"]
     argv += ["--delete"] if score is None else ["--update", wanted]
@@ -367,28 +424,65 @@ def _set_score(p: Params, ctx: Context, score: int | None) -> None:
         ctx.state.write(key, wanted)
         _log.info("drbd %s: promotion score %s", p.resource, wanted or "removed")
     else:
+        ctx.state.remove(key)  # unknown now: the next look writes it again
         _log.warning("drbd %s: promotion score not written: %s", p.resource, res.fail_reason)
 
 
-def _remember_connection(p: Params, ctx: Context, obs: Observation) -> bool:
-    """Record whether the resource was connected last time we looked; return the previous value.
+def _remember_connection(p: Params, ctx: Context, obs: Observation, *, brought_up: bool = False) -> bool:
+    """Record that the resource had its network configured since it was started; return the previous value.
 
-    DRBD drops a connection to StandAlone by itself only after a split-brain (or a protocol error); an
-    admin's `drbdadm disconnect` goes through stop/demote here. So StandAlone after Connected means split-brain.
+    DRBD drops a connection to StandAlone by itself only after a split-brain (or a protocol error); an admin's
+    `drbdadm disconnect` goes through stop/demote here. So StandAlone after any other connection state (or after
+    our own `drbdadm up` of a resource with a peer, `brought_up`) means split-brain. The mark stays until stop:
+    a lost peer (WFConnection on 8.4, Connecting on 9) keeps it, so the reconnect that finds the split-brain
+    is judged right.
     """
     key = f"connected.{p.resource}"
     previous = ctx.state.read(key) == "1"
-    now = "1" if any(v.is_connected or v.cstate is ConnState.WF_CONNECTION for v in obs.volumes) else "0"
-    if obs.is_standalone:
-        now = "1" if previous else "0"  # stay "was connected" until someone fixes it
-    if (ctx.state.read(key) or "0") != now:
-        ctx.state.write(key, now)
+    now = previous or obs.is_networked or (brought_up and obs.has_peer)
+    if now and not previous:
+        ctx.state.write(key, "1")
     return previous
 
 
+def _unresolved_split_brain(p: Params, ctx: Context, obs: Observation, *, seen_now: bool) -> bool:
+    """Whether a split-brain seen earlier (`seen_now`: or by the caller) is still unresolved; keeps its mark.
+
+    The mark survives stop and start, so the node pacemaker restarts after the failure (which then waits for a
+    peer that stays StandAlone) is neither reported healthy nor promoted. It goes once the resource is connected
+    again, which takes the administrator's resolution (`drbdadm connect --discard-my-data` on one side), or with
+    /run at a reboot.
+    """
+    key = f"split-brain.{p.resource}"
+    marked = ctx.state.read(key) is not None
+    if seen_now:
+        if not marked:
+            ctx.state.write(key, "1")
+        return True
+    if marked and obs.is_connected:
+        ctx.state.remove(key)
+        _log.info("drbd %s: connected again: split-brain resolved", p.resource)
+        return False
+    return marked
+
+
+def _is_split_brain(p: Params, ctx: Context, obs: Observation, *, brought_up: bool = False) -> bool:
+    """StandAlone after the network was configured, or an earlier split-brain not resolved since."""
+    was_connected = _remember_connection(p, ctx, obs, brought_up=brought_up)
+    seen = obs.is_standalone and (was_connected or (brought_up and obs.has_peer))
+    return _unresolved_split_brain(p, ctx, obs, seen_now=seen)
+
+
+def _score(obs: Observation, p: Params, *, split_brain: bool) -> int | None:
+    """The score to publish: none for a split-brain Secondary (it must not be promoted), else promotion_score."""
+    if split_brain and obs.health is not Health.PRIMARY:
+        return None
+    return promotion_score(obs, p.scores)
+
+
 def _split_brain_reason(p: Params) -> str:
-    """The exit reason: pacemaker keeps at most 128 bytes of it, so the commands go to the log instead."""
-    return f"drbd {p.resource}: split-brain (StandAlone after the link dropped); run drbdadm connect --discard-my-data"
+    """The exit reason: pacemaker keeps at most 128 bytes of it, so the full commands go to the log instead."""
+    return f"drbd {p.resource}: split-brain; resolve: drbdadm connect --discard-my-data"
 
 
 def _split_brain_help(p: Params) -> str:
@@ -413,18 +507,19 @@ def check_clone_meta(env: Env, obs_major: int | None) -> None:
         raise ConfigError("notify=false: the clone needs notify=true")
 
 
+_TWO_PRIMARIES = re.compile(r"^\s*allow-two-primaries(\s+yes)?\s*;\s*$", re.MULTILINE)
+
+
 def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
-    """Whether the resource's config says allow-two-primaries (`drbdadm dump`, cached per boot)."""
-    key = f"two-primaries.{p.resource}"
-    cached = ctx.state.read(key)
-    if cached in ("yes", "no"):
-        return cached == "yes"
-    res = ctx.run(commands_for(major, p.resource, p.conf_arg).dump(), ctx.deadline)
+    """Whether the resource's config says allow-two-primaries, `common` section included (`drbdadm -d -v dump`).
+
+    Read on every call, never cached: an admin may add it and `drbdadm adjust` while the resource runs.
+    """
+    res = ctx.run(commands_for(major, p.resource, p.conf_arg).dump_effective(), ctx.deadline)
     if not res.ok:
-        raise ConfigError(f"drbd {p.resource}: drbdadm dump failed: {res.fail_reason}")
-    allowed = re.search(r"allow-two-primaries(\s+yes)?\s*;", res.stdout) is not None
-    ctx.state.write(key, "yes" if allowed else "no")
-    return allowed
+        detail = parse_drbdadm_error(res.stderr).reason or res.fail_reason
+        raise ConfigError(clip_reason(f"drbd {p.resource}: drbdadm dump failed: {detail}"))
+    return _TWO_PRIMARIES.search(res.stdout) is not None
 
 
 # --- handlers, in lifecycle order ---------------------------------------------------------------------------
@@ -433,11 +528,13 @@ def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
 def start(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
     check_clone_meta(ctx.env, obs.major)
-    if obs.health is Health.STOPPED:
+    brought_up = obs.health is Health.STOPPED
+    if brought_up:
         ctx.state.remove(f"minors.{p.resource}")
-        ctx.state.remove(f"two-primaries.{p.resource}")
         cmds = commands_for(obs.major, p.resource, p.conf_arg)
-        ctx.run(cmds.up(), ctx.deadline).raise_for_status(f"drbd {p.resource}: up")
+        res = ctx.run(cmds.up(), ctx.deadline)
+        if not res.ok:
+            raise tool_failure(f"drbd {p.resource}: up", res)
 
         def attached() -> Observation | None:
             now = observe(p, ctx)
@@ -452,38 +549,63 @@ def start(p: Params, ctx: Context) -> ExitCode:
 
             def connected() -> Observation | None:
                 now = observe(p, ctx)
-                return now if now.is_connected else None
+                return now if now.is_connected or now.is_standalone else None  # StandAlone: nothing to wait for
 
             try:
                 obs = poll_until(connected, wait, interval=0.2, what=f"drbd {p.resource}: connect")
             except DeadlineExceeded:  # a missing peer is not a start failure
                 obs = observe(p, ctx)
                 _log.info("drbd %s: peer not connected after %ds; starting degraded", p.resource, p.wfc_timeout)
-    _remember_connection(p, ctx, obs)
-    _set_score(p, ctx, promotion_score(obs, p.scores))
+    split_brain = _is_split_brain(p, ctx, obs, brought_up=brought_up)
+    if split_brain:
+        _log.error("%s", _split_brain_help(p))
+    _set_score(p, ctx, _score(obs, p, split_brain=split_brain))
     _log.info("drbd %s: started (%s, %s)", p.resource, obs.cstates, obs.disks)
     return ExitCode.SUCCESS
 
 
+# drbd_ret_code ERR_RES_NOT_KNOWN (drbd.h, 8.4 and 9): "Unknown resource", what down of an absent resource may say.
+_ERR_RES_NOT_KNOWN = 158
+
+
 def stop(p: Params, ctx: Context) -> ExitCode:
-    obs = observe(p, ctx)
+    try:
+        obs = observe(p, ctx)
+    except ConfigError as exc:  # drbdadm cannot read the config: never let that fail a stop (we would be fenced)
+        _log.error("%s; taking it down with drbdsetup", exc.reason)
+        res = ctx.run(commands_for(None, p.resource, p.conf_arg).setup_down(), ctx.deadline)
+        unknown = any(f.code == _ERR_RES_NOT_KNOWN for f in parse_drbdadm_error(res.stderr).failures)
+        if not res.ok and not unknown:  # a resource the kernel does not know is down already
+            raise tool_failure(f"drbd {p.resource}: drbdsetup down", res) from exc
+        _forget(p, ctx)
+        _set_score(p, ctx, None)
+        return ExitCode.SUCCESS
     if obs.health is Health.STOPPED:
         _set_score(p, ctx, None)
         return ExitCode.SUCCESS
     cmds = commands_for(obs.major, p.resource, p.conf_arg)
     peer_primary = obs.peer_is_primary
     if obs.health is Health.PRIMARY:
-        ctx.run(cmds.secondary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: demote before stop")
+        res = ctx.run(cmds.secondary(), ctx.deadline)
+        if not res.ok:  # down demotes too, and fails the same way if the device is really in use
+            _log.warning("drbd %s: demote before stop failed: %s", p.resource, res.fail_reason)
     _down(p, ctx, cmds)
     if p.stop_outdates_secondary and peer_primary:
         res = ctx.run(cmds.outdate(), ctx.deadline)
-        if not res.ok:
+        if res.ok:
+            _log.info("drbd %s: local data marked Outdated (the peer is Primary)", p.resource)
+        else:
             _log.warning("drbd %s: could not mark local data Outdated: %s", p.resource, res.fail_reason)
-    for key in (f"minors.{p.resource}", f"connected.{p.resource}", f"two-primaries.{p.resource}"):
-        ctx.state.remove(key)
+    _forget(p, ctx)
     _set_score(p, ctx, None)
     _log.info("drbd %s: stopped", p.resource)
     return ExitCode.SUCCESS
+
+
+def _forget(p: Params, ctx: Context) -> None:
+    """Drop what we remembered about the running resource (minors, connection mark)."""
+    for key in (f"minors.{p.resource}", f"connected.{p.resource}"):
+        ctx.state.remove(key)
 
 
 def _down(p: Params, ctx: Context, cmds: Drbd8Commands) -> None:
@@ -492,16 +614,18 @@ def _down(p: Params, ctx: Context, cmds: Drbd8Commands) -> None:
     if res.ok:
         return
     _log.error("drbd %s: drbdadm down failed (%s); trying drbdsetup down", p.resource, res.fail_reason)
-    ctx.run(cmds.setup_down(), ctx.deadline).raise_for_status(f"drbd {p.resource}: down")
+    res = ctx.run(cmds.setup_down(), ctx.deadline)
+    if not res.ok:
+        raise tool_failure(f"drbd {p.resource}: down", res)
 
 
 def monitor(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
-    was_connected = _remember_connection(p, ctx, obs) if obs.health is not Health.STOPPED else False
-    score = promotion_score(obs, p.scores)
-    code, why = monitor_code(obs, was_connected=was_connected)
+    split_brain = obs.health is not Health.STOPPED and _is_split_brain(p, ctx, obs)
+    code, why = monitor_code(obs, split_brain=split_brain)
     if obs.health is not Health.STOPPED or not ctx.env.is_probe:
-        _set_score(p, ctx, score)
+        # a probe rewrites the score: pacemaker drops transient attributes when it restarts, /run/xenha stays
+        _set_score(p, ctx, _score(obs, p, split_brain=why == "split-brain"), force=ctx.env.is_probe)
     if why == "split-brain":
         _log.error("%s", _split_brain_help(p))
         raise_reason(ctx, _split_brain_reason(p))
@@ -515,7 +639,7 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
 def raise_reason(ctx: Context, reason: str) -> None:
     """Log a failure reason and emit it as the exit reason (the handler then returns the failure code)."""
     _log.error("%s", reason)
-    ocf.emit_exit_reason(reason, ctx.env.environ, sys.stderr)
+    ocf.emit_exit_reason(clip_reason(reason), ctx.env.environ, sys.stderr)
 
 
 def promote(p: Params, ctx: Context) -> ExitCode:
@@ -527,13 +651,31 @@ def promote(p: Params, ctx: Context) -> ExitCode:
     if obs.health is Health.PRIMARY:
         return ExitCode.SUCCESS
     if ctx.env.promoted_max >= 2 and not _allows_two_primaries(p, ctx, obs.major):
-        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but {p.drbdconf} lacks allow-two-primaries")
+        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but allow-two-primaries is not set in drbd.conf")
+    if "clone_max" in ctx.env.meta and ctx.env.promoted_max < 2 and obs.peer_is_primary:
+        # pacemaker demotes before it promotes elsewhere, so this is a cluster split; with allow-two-primaries set
+        # for live migration DRBD itself would let us write beside the peer
+        raise_reason(ctx, f"drbd {p.resource}: not promoting: the peer is Primary and promoted-max=1")
+        return ExitCode.ERR_GENERIC
+    if _is_split_brain(p, ctx, obs):
+        _log.error("%s", _split_brain_help(p))
+        _set_score(p, ctx, None)
+        raise_reason(ctx, f"drbd {p.resource}: not promoting after split-brain; resolve it first")
+        return ExitCode.ERR_GENERIC
     refusal = dual_primary_refusal(obs, p)
     if refusal is not None:
+        if obs.peer_is_primary and p.require_uptodate_peer_for_dual:
+            _log.info(
+                "drbd %s: a second Primary during a resync could read blocks this node does not have yet "
+                "(require_uptodate_peer_for_dual=true)",
+                p.resource,
+            )
         raise_reason(ctx, f"drbd {p.resource}: not promoting: {refusal}")
         return ExitCode.ERR_GENERIC
     cmds = commands_for(obs.major, p.resource, p.conf_arg)
-    ctx.run(cmds.primary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: promote")
+    res = ctx.run(cmds.primary(), ctx.deadline)
+    if not res.ok:
+        raise tool_failure(f"drbd {p.resource}: promote", res)
     obs = observe(p, ctx)
     _set_score(p, ctx, promotion_score(obs, p.scores))
     if obs.health is not Health.PRIMARY:
@@ -548,8 +690,11 @@ def demote(p: Params, ctx: Context) -> ExitCode:
     if obs.health is not Health.PRIMARY:
         return ExitCode.SUCCESS
     cmds = commands_for(obs.major, p.resource, p.conf_arg)
-    ctx.run(cmds.secondary(), ctx.deadline).raise_for_status(f"drbd {p.resource}: demote")
-    _set_score(p, ctx, promotion_score(observe(p, ctx), p.scores))
+    res = ctx.run(cmds.secondary(), ctx.deadline)
+    if not res.ok:
+        raise tool_failure(f"drbd {p.resource}: demote", res)
+    obs = observe(p, ctx)
+    _set_score(p, ctx, _score(obs, p, split_brain=_is_split_brain(p, ctx, obs)))
     _log.info("drbd %s: demoted", p.resource)
     return ExitCode.SUCCESS
 
@@ -589,7 +734,7 @@ def reload(p: Params, ctx: Context) -> ExitCode:
     """Every parameter but drbd_resource and drbdconf is read on each action; refresh the score now."""
     obs = observe(p, ctx)
     if obs.health is not Health.STOPPED:
-        _set_score(p, ctx, promotion_score(obs, p.scores))
+        _set_score(p, ctx, _score(obs, p, split_brain=_is_split_brain(p, ctx, obs)))
     return ExitCode.SUCCESS
 
 
@@ -606,9 +751,9 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
     except (FileNotFoundError, ParseError):
         pass
     check_clone_meta(ctx.env, major)
-    allowed = _allows_two_primaries(p, ctx, major)
+    allowed = _allows_two_primaries(p, ctx, major)  # also proves drbdadm knows the resource
     if ctx.env.promoted_max >= 2 and not allowed:
-        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but {p.drbdconf} lacks allow-two-primaries")
+        raise ConfigError(f"drbd {p.resource}: promoted-max=2 but allow-two-primaries is not set in drbd.conf")
     return ExitCode.SUCCESS
 
 
@@ -624,5 +769,37 @@ HANDLERS = {
 }
 
 
+def _short_reasons(action: str, handler: Handler) -> Handler:
+    """Keep every exit reason under pacemaker's limit, whatever raised it (a parser's error quotes a whole line)."""
+
+    def run_handler(env: Env) -> ExitCode:
+        try:
+            return handler(env)
+        except XenhaError as exc:
+            exc.reason = clip_reason(exc.reason)
+            raise
+        except Exception as exc:
+            _log.debug("%s: %s crashed", env.instance, action, exc_info=True)
+            raise ToolError(clip_reason(f"{action}: internal error: {type(exc).__name__}: {exc}")) from exc
+
+    return run_handler
+
+
+def _never_fails(handler: Handler) -> Handler:
+    """notify must answer 0 whatever happens, even to bad parameters: a failed notify blocks the transition."""
+
+    def run_notify(env: Env) -> ExitCode:
+        try:
+            return handler(env)
+        except Exception as exc:  # noqa: BLE001 -- logged, and notify has nothing to undo
+            _log.warning("%s: notify: %s", env.instance, getattr(exc, "reason", exc))
+            return ExitCode.SUCCESS
+
+    return run_notify
+
+
 def main() -> int:
-    return ocf.run(AGENT, bind_handlers(AGENT, params_from, HANDLERS), os.environ, sys.argv)
+    bound = bind_handlers(AGENT, params_from, HANDLERS)
+    handlers = {action: _short_reasons(action, h) for action, h in bound.items()}
+    handlers["notify"] = _never_fails(bound["notify"])
+    return ocf.run(AGENT, handlers, os.environ, sys.argv)
