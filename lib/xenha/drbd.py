@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import cast
 
 from xenha.errors import ParseError
 
@@ -228,9 +229,25 @@ _CONNECTED_STATES = _SYNC_STATES | {
 # Name lookups shared by every parser below. A name the kernel or drbdsetup never prints is an unknown token.
 
 
+class _LazyPattern:
+    """A regex compiled on its first use: a monitor reads /proc/drbd with a few of the patterns of this module
+    and should not pay, every ten seconds, for compiling all of them at import."""
+
+    __slots__ = ("_compiled", "_pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self._pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, re.ASCII)
+        return getattr(self._compiled, name)
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
-    """Compile with re.ASCII: \\d is [0-9] only, so int() never meets a digit it cannot convert."""
-    return re.compile(pattern, re.ASCII)
+    """Compile with re.ASCII (lazily): \\d is [0-9] only, so int() never meets a digit it cannot convert."""
+    return cast("re.Pattern[str]", _LazyPattern(pattern))
 
 
 _UINT_RE = _rx(r"[0-9]{1,20}")

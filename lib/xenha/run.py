@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from xenha.errors import DeadlineExceeded, NotInstalled, ProgrammerError, ToolError
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = [
     "Deadline",
@@ -140,6 +141,8 @@ def run(
     A child still running at the deadline gets SIGTERM, then SIGKILL after KILL_GRACE (its whole process group).
     Raises NotInstalled when the binary does not exist, DeadlineExceeded when no time is left to start it.
     """
+    import subprocess  # here, not at the top: a DRBD 8.4 monitor runs no command and should not pay for it
+
     argv = tuple(argv)
     if not argv or any(not isinstance(a, str) for a in argv):
         raise ProgrammerError(f"argv must be a non-empty sequence of str: {argv!r}")
@@ -189,6 +192,9 @@ def run(
 
 def _terminate(proc: subprocess.Popen[str]) -> tuple[str, str]:
     """SIGTERM the child's process group, then SIGKILL after the grace period; collect what it printed."""
+    import signal
+    import subprocess
+
     for sig, wait in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):
         try:
             os.killpg(proc.pid, sig)
