@@ -54,6 +54,13 @@ def install(destdir: str, manifest: str, files: list[tuple[Path, str, int]]) -> 
         shutil.copyfile(src, target)
         target.chmod(mode)
         installed.append(dest)
+    # Byte-compile now: agents start every few seconds, and as nobody (meta-data) they cannot write a cache.
+    # uninstall removes each module's __pycache__ entries along with it.
+    import compileall
+
+    for dest in installed:
+        if dest.endswith(".py"):
+            compileall.compile_file(destdir + dest, quiet=2, ddir=os.path.dirname(dest))
     mpath = Path(destdir + manifest)
     mpath.parent.mkdir(parents=True, exist_ok=True)
     mpath.write_text("".join(f"{d}\n" for d in [*installed, manifest]))
