@@ -45,7 +45,7 @@ lint: dev-tools
 	$(VENV)/bin/ruff format --check lib tests packaging bench
 
 typecheck: dev-tools
-	$(VENV)/bin/mypy --strict lib/xenha
+	$(VENV)/bin/mypy --strict lib/xenha lib/xenha_sim
 
 test:
 	$(PYTHON) -m pytest -p no:cacheprovider
