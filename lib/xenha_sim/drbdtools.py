@@ -1191,6 +1191,20 @@ def _peer_by_id(ctx: _Ctx, res: str, peer_id: str) -> str | None:
     return None
 
 
+def _connection(
+    ctx: _Ctx, pos: list[str], io: _Io, *, count: int = 2, missing: str = "peer_node_id"
+) -> tuple[dict[str, Any], str] | int:
+    """The kernel resource and peer of `RES PEER_NODE_ID ...`, or the exit code once the error is printed."""
+    if not _need(pos, count, io, missing):
+        return 20
+    peer = _peer_by_id(ctx, pos[0], pos[1])
+    kr = sim.kernel_res(ctx.state, ctx.node, pos[0])
+    if peer is None or kr is None:
+        io.stderr(f"{pos[0]}: No such connection")
+        return 10
+    return kr, peer
+
+
 def _s9_new_peer(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -> int:
     if not _need(pos, 2, io, "peer_node_id"):
         return 20
@@ -1216,28 +1230,19 @@ def _s9_new_peer(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io
 
 
 def _s9_new_path(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -> int:
-    if not _need(pos, 4, io, "remote_addr"):
-        return 20
-    peer = _peer_by_id(ctx, pos[0], pos[1])
-    if peer is None:
-        io.stderr(f"{pos[0]}: No such connection")
-        return 10
-    kr = sim.kernel_res(ctx.state, ctx.node, pos[0])
-    assert kr is not None
+    found = _connection(ctx, pos, io, count=4, missing="remote_addr")
+    if isinstance(found, int):
+        return found
+    kr, peer = found
     kr["peers"][peer].update(my_addr=pos[2], peer_addr=pos[3])
     return 0
 
 
 def _s9_connect(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -> int:
-    if not _need(pos, 2, io, "peer_node_id"):
-        return 20
-    res, peer_id = pos[0], pos[1]
-    peer = _peer_by_id(ctx, res, peer_id)
-    if peer is None:
-        io.stderr(f"{res}: No such connection")
-        return 10
-    kr = sim.kernel_res(ctx.state, ctx.node, res)
-    assert kr is not None
+    found = _connection(ctx, pos, io)
+    if isinstance(found, int):
+        return found
+    kr, peer = found
     pe = kr["peers"][peer]
     if pe.get("net") is not None:
         raise DrbdError(sim.ERR_NET_CONFIGURED)
@@ -1251,14 +1256,10 @@ def _s9_connect(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io)
 
 
 def _s9_disconnect(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -> int:
-    if not _need(pos, 2, io, "peer_node_id"):
-        return 20
-    peer = _peer_by_id(ctx, pos[0], pos[1])
-    if peer is None:
-        io.stderr(f"{pos[0]}: No such connection")
-        return 10
-    kr = sim.kernel_res(ctx.state, ctx.node, pos[0])
-    assert kr is not None
+    found = _connection(ctx, pos, io)
+    if isinstance(found, int):
+        return found
+    kr, peer = found
     saved = kr["peers"][peer].get("net")
     sim.disconnect(ctx.state, ctx.node, pos[0], peer, now=ctx.now)
     if saved is not None:
@@ -1277,12 +1278,10 @@ def _s9_del_peer(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io
 
 
 def _s9_net_options(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -> int:
-    if not _need(pos, 2, io, "peer_node_id"):
-        return 20
-    peer = _peer_by_id(ctx, pos[0], pos[1])
-    if peer is None:
-        io.stderr(f"{pos[0]}: No such connection")
-        return 10
+    found = _connection(ctx, pos, io)
+    if isinstance(found, int):
+        return found
+    _kr, peer = found
     sim.net_options(
         ctx.state, ctx.node, pos[0], peer, [[k, v] for k, v in opts if not k.startswith("_") and k != "set-defaults"]
     )
