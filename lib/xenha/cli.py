@@ -17,7 +17,18 @@ __all__ = ["main"]
 
 Row = dict[str, object]
 
-_DRBD_COLUMNS = ("resource", "minor", "volume", "role", "peer_role", "cstate", "disk", "peer_disk", "sync_percent")
+_DRBD_COLUMNS = (
+    "resource",
+    "minor",
+    "volume",
+    "role",
+    "peer_role",
+    "cstate",
+    "disk",
+    "peer_disk",
+    "sync_percent",
+    "split_brain",
+)
 _XEN_COLUMNS = ("name", "domid", "memory_mib", "vcpus", "flags", "state")
 _LIVE_TIMEOUT_S = 10.0
 
@@ -39,20 +50,40 @@ def _live(argv: Sequence[str]) -> str:
 
 
 def drbd_rows(args: argparse.Namespace) -> list[Row]:
-    """The DRBD volumes from the chosen source, as inspect JSON objects."""
+    """The DRBD volumes from the chosen source, as inspect JSON objects.
+
+    `split_brain` is what DrbdDualPrimary marked on this node (an unresolved split-brain: true), read only from
+    the live source; a capture says nothing about it (null).
+    """
     from xenha import drbd, drbd9
 
     if args.status_json:
-        return [v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_read(args.status_json)))]
+        return _captured([v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_read(args.status_json)))])
     if args.events2:
         events = drbd9.parse_events2(_read(args.events2))
-        return [v.to_json() for v in drbd9.volumes(drbd9.events2_state(events))]
-    source = args.proc or Paths.from_environ(os.environ).proc_drbd
-    proc = drbd.parse_proc_drbd(_read(source))
-    if proc.is_drbd9 and not args.proc:
+        return _captured([v.to_json() for v in drbd9.volumes(drbd9.events2_state(events))])
+    if args.proc:
+        return _captured([v.to_json() for v in drbd.parse_proc_drbd(_read(args.proc)).volumes()])
+    paths = Paths.from_environ(os.environ)
+    proc = drbd.parse_proc_drbd(_read(paths.proc_drbd))
+    if proc.is_drbd9:
         # A DRBD 9 kernel's /proc/drbd holds no device lines; ask drbdsetup, as the agents do.
-        return [v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_live(["drbdsetup", "status", "--json"])))]
-    return [v.to_json() for v in proc.volumes()]
+        rows = [v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_live(["drbdsetup", "status", "--json"])))]
+    else:
+        rows = [v.to_json() for v in proc.volumes()]
+    return _with_marks(rows, paths.run_dir)
+
+
+def _captured(rows: list[Row]) -> list[Row]:
+    return [{**row, "split_brain": None} for row in rows]
+
+
+def _with_marks(rows: list[Row], run_dir: str) -> list[Row]:
+    from xenha.drbdmarks import split_brain_marks
+
+    marks = split_brain_marks(run_dir)
+    marked_minors = {m for minors in marks.values() for m in minors}
+    return [{**row, "split_brain": row.get("resource") in marks or row.get("minor") in marked_minors} for row in rows]
 
 
 def xen_rows(args: argparse.Namespace) -> list[Row]:
@@ -78,6 +109,8 @@ def _table(rows: list[Row], columns: Sequence[str], out: TextIO) -> None:
     def cell(value: object) -> str:
         if value is None:
             return "-"
+        if isinstance(value, bool):
+            return "YES" if value else "no"
         if isinstance(value, float):
             return f"{value:.1f}"
         return str(value)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
 from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
+from xenha.drbdmarks import split_brain_marks
 from xenha.errors import NotInstalled, ParseError, XenhaError
 from xenha.run import Deadline, Runner
 
@@ -176,7 +177,26 @@ def peer_label(peer: str | None) -> str:
     return "the peer" if peer is None else f"peer {peer}"
 
 
-def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult:
+def _split_brain_refusal(item: Observed, marks: Mapping[str, tuple[int, ...]], where: str) -> str | None:
+    """Why a disk under an unresolved split-brain (marked by DrbdDualPrimary) must not be used `where`, or None."""
+    minors = {v.minor for v in item.volumes if v.minor is not None}
+    if item.disk.minor is not None:
+        minors.add(item.disk.minor)
+    resources = {v.resource for v in item.volumes if v.resource is not None}
+    if item.disk.resource is not None:
+        resources.add(item.disk.resource)
+    for resource, marked in marks.items():
+        if resource in resources or minors.intersection(marked):
+            return (
+                f"{item.disk.label}: unresolved split-brain of {resource}; {where} could run the guest on the other "
+                "side's data"
+            )
+    return None
+
+
+def decide_start(
+    observed: Sequence[Observed], *, incoming: bool, split_brain: Mapping[str, tuple[int, ...]] | None = None
+) -> GuardResult:
     """Whether the guest may be created here: every disk UpToDate here and no peer holding it Primary alone.
 
     A peer that is Primary while this node is Secondary holds the data: the guest may be running there, so the
@@ -185,6 +205,8 @@ def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult
     say where the guest runs; exclusivity is then the cluster manager's job and the start is allowed.
     A peer that is not connected (role Unknown) does not block a start: that is how a guest comes back on the
     survivor after its node died; DRBD's own fencing outdates the data of a node that could still be Primary.
+    A resource under an unresolved split-brain (`split_brain`, resource -> minors, see drbdmarks) refuses: the
+    two sides hold different data, and the guest's newest writes may be on the other one.
     """
     refusals: list[str] = []
     unknown: list[str] = []
@@ -192,6 +214,10 @@ def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult
         label = item.disk.label
         if item.problem is not None:
             unknown.append(f"{label}: {item.problem}")
+            continue
+        crossing = _split_brain_refusal(item, split_brain or {}, "starting here")
+        if crossing is not None:
+            refusals.append(crossing)
             continue
         if not item.volumes:
             refusals.append(f"{label}: not configured on this node")
@@ -213,12 +239,15 @@ def decide_start(observed: Sequence[Observed], *, incoming: bool) -> GuardResult
     return verdict_from(refusals, unknown, observed)
 
 
-def decide_migrate(observed: Sequence[Observed], *, target: str) -> GuardResult:
+def decide_migrate(
+    observed: Sequence[Observed], *, target: str, split_brain: Mapping[str, tuple[int, ...]] | None = None
+) -> GuardResult:
     """Whether `target` can take over the disks live: connected, and Primary there already or promotable.
 
     Promotable means the target's copy is UpToDate and the link is up (connected or resyncing from here), so that
     block-drbd (or the promotable clone) can make it Primary while this node still is: dual-primary, which the
     resource must allow. With several peers (DRBD 9) the connection named after the target is the one that counts.
+    Never across an unresolved split-brain (`split_brain`): the target's copy is not this guest's data.
     """
     refusals: list[str] = []
     unknown: list[str] = []
@@ -226,6 +255,10 @@ def decide_migrate(observed: Sequence[Observed], *, target: str) -> GuardResult:
         label = item.disk.label
         if item.problem is not None:
             unknown.append(f"{label}: {item.problem}")
+            continue
+        crossing = _split_brain_refusal(item, split_brain or {}, f"migrating to {target}")
+        if crossing is not None:
+            refusals.append(crossing)
             continue
         named = [v for v in item.volumes if v.peer == target]
         candidates = named or [v for v in item.volumes if v.peer is None]
@@ -366,21 +399,21 @@ def observe(
 
 def check_start(
     disks: Sequence[DrbdDisk], *, incoming: bool, run: Runner, deadline: Deadline, proc_drbd: str = "/proc/drbd",
-    realpath: Callable[[str], str] = os.path.realpath,
+    realpath: Callable[[str], str] = os.path.realpath, run_dir: str = "/run/xenha",
 ) -> GuardResult:  # fmt: skip
-    """observe + decide_start; SAFE at once (no I/O) for a guest without DRBD disks."""
+    """observe + decide_start (with the split-brain marks under `run_dir`); SAFE at once for a guest without DRBD."""
     if not disks:
         return _SAFE
     found = observe(disks, run=run, deadline=deadline, proc_drbd=proc_drbd, realpath=realpath)
-    return decide_start(found, incoming=incoming)
+    return decide_start(found, incoming=incoming, split_brain=split_brain_marks(run_dir))
 
 
 def check_migrate(
     disks: Sequence[DrbdDisk], *, target: str, run: Runner, deadline: Deadline, proc_drbd: str = "/proc/drbd",
-    realpath: Callable[[str], str] = os.path.realpath,
+    realpath: Callable[[str], str] = os.path.realpath, run_dir: str = "/run/xenha",
 ) -> GuardResult:  # fmt: skip
-    """observe + decide_migrate; SAFE at once (no I/O) for a guest without DRBD disks."""
+    """observe + decide_migrate (with the split-brain marks under `run_dir`); SAFE at once for a guest without DRBD."""
     if not disks:
         return _SAFE
     found = observe(disks, run=run, deadline=deadline, proc_drbd=proc_drbd, realpath=realpath)
-    return decide_migrate(found, target=target)
+    return decide_migrate(found, target=target, split_brain=split_brain_marks(run_dir))

@@ -51,6 +51,10 @@ def env(action="monitor", **params: str) -> Env:
         (vol(disk="Outdated", cs="WFConnection", peer="Unknown", pdisk="DUnknown"), 1),
         (vol(disk="Inconsistent", cs="SyncTarget"), None),
         (vol(disk="Diskless"), None),
+        # a Primary whose disk failed keeps the lowest score: never demoted under its guest, guests prefer the peer
+        (vol(role="Primary", disk="Diskless"), 1),
+        (vol(role="Primary", disk="Diskless", cs="WFConnection", peer="Unknown", pdisk="DUnknown"), None),
+        (vol(role="Primary", disk="Diskless", pdisk="Outdated"), None),
     ],
 )
 def test_promotion_score_follows_disk_state(volume, expected):
@@ -90,9 +94,10 @@ def test_stopped_is_not_running():
 
 def test_standalone_after_connected_is_split_brain():
     sb = vol(cs="StandAlone", peer="Unknown", pdisk="DUnknown")
-    assert monitor_code(obs(sb), was_connected=True) == (ExitCode.ERR_GENERIC, "split-brain")
+    # degraded, not failed: a failure would make pacemaker stop the guests and DRBD for nothing
+    assert monitor_code(obs(sb), was_connected=True) == (ExitCode.DEGRADED, "split-brain")
     primary = vol(role="Primary", cs="StandAlone", peer="Unknown", pdisk="DUnknown")
-    assert monitor_code(obs(primary), was_connected=True) == (ExitCode.FAILED_PROMOTED, "split-brain")
+    assert monitor_code(obs(primary), was_connected=True) == (ExitCode.DEGRADED_PROMOTED, "split-brain")
     # StandAlone that was never connected (a fresh start without a peer) is only degraded.
     assert monitor_code(obs(sb), was_connected=False)[0] == ExitCode.DEGRADED
 

@@ -194,6 +194,12 @@ class Pair:
             if any(w in c.split() for w in ("--update", "-v", "--delete", "-D"))
         ]
 
+    def marks(self, node: str) -> dict[str, tuple[int, ...]]:
+        """The split-brain marks the agent left on `node`, as XenDomainHA's guard reads them."""
+        from xenha.drbdmarks import split_brain_marks
+
+        return split_brain_marks(str(self.root / "run" / node))
+
     def score(self, node: str) -> str | None:
         """The node's promotion score attribute as the fake attribute store holds it (None: not set)."""
         path = self.attrs / node / f"master-drbd_{self.res}"
@@ -376,7 +382,7 @@ def test_second_promotion_waits_for_the_resync(sim: Sim, tmp_path: Path, version
 # Failures
 
 
-def test_link_cut_while_dual_primary_is_split_brain_never_resolved(pair: Pair) -> None:
+def test_link_cut_while_dual_primary_is_split_brain_reported_never_resolved(pair: Pair) -> None:
     pair.start_both()
     pair.promote("ha1", **DUAL)
     pair.promote("ha2", **DUAL)
@@ -391,13 +397,16 @@ def test_link_cut_while_dual_primary_is_split_brain_never_resolved(pair: Pair) -
 
     for node in ("ha1", "ha2"):
         run = pair.agent(node, "monitor")
-        assert run.code == 9
+        # degraded with the reason, not failed: pacemaker must not stop the guests running on each side
+        assert run.code == 191
         assert run.reason == "drbd r0: split-brain; resolve: drbdadm connect --discard-my-data"
         assert "drbdadm connect --discard-my-data r0" in run.stderr  # the full procedure is in the log
-        assert pair.score(node) == "10000"  # a Primary keeps its score; pacemaker recovers it (demote)
+        assert pair.score(node) == "10000"  # a Primary keeps its score: nothing is demoted under a guest
+        assert pair.marks(node) == {"r0": (0,)}  # what XenDomainHA's guard reads
+    # the administrator demotes the side whose changes go
     assert pair.agent("ha1", "demote").code == 0
     secondary = pair.agent("ha1", "monitor")
-    assert secondary.code == 1 and "split-brain" in secondary.reason
+    assert secondary.code == 190 and "split-brain" in secondary.reason
     assert pair.score("ha1") is None  # a split-brain Secondary is never to be promoted
     again = pair.agent("ha1", "promote", meta=DUAL)
     assert again.code == 1 and "split-brain" in again.reason
@@ -408,9 +417,9 @@ def test_link_cut_while_dual_primary_is_split_brain_never_resolved(pair: Pair) -
     assert pair.agent("ha1", "start", wfc_timeout="0").code == 0
     assert pair.cstate("ha1") in ("WFConnection", "Connecting")
     restarted = pair.agent("ha1", "monitor")
-    assert restarted.code == 1 and "split-brain" in restarted.reason
+    assert restarted.code == 190 and "split-brain" in restarted.reason
     assert pair.score("ha1") is None
-    assert pair.agent("ha2", "monitor").code == 9
+    assert pair.agent("ha2", "monitor").code == 191
     # the agent never resolved anything: both data generations are what the split-brain left
     assert pair.generations() == generations
     assert pair.cstate("ha2") == "StandAlone"
@@ -420,6 +429,9 @@ def test_link_cut_while_dual_primary_is_split_brain_never_resolved(pair: Pair) -
     assert pair.generations()["ha1"][-1] == generations["ha2"][-1]
     healed = pair.agent("ha1", "monitor")
     assert (healed.code, healed.reason, pair.score("ha1")) == (0, "", "10000")
+    assert pair.marks("ha1") == {}
+    assert pair.agent("ha2", "monitor").code == 8
+    assert pair.marks("ha2") == {}
 
 
 @pytest.mark.parametrize(
@@ -452,13 +464,28 @@ def test_disk_failure(pair: Pair) -> None:
     assert pair.disk("ha1") == "Diskless" and pair.role("ha1") == "Primary"
     run = pair.agent("ha1", "monitor")
     assert (run.code, run.reason) == (191, "")  # promoted and working, but one copy of the data
-    assert pair.score("ha1") is None  # never promote a Diskless node again
-    assert pair.crm_writes(run) == ["ha1 crm_attribute --promotion --lifetime reboot --delete"]
+    # the lowest score, not none: Pacemaker keeps it Primary under its guest, and guests prefer ha2's data
+    assert pair.score("ha1") == "1"
+    assert pair.crm_writes(run) == ["ha1 crm_attribute --promotion --lifetime reboot --update 1"]
     assert pair.agent("ha2", "monitor").code == 190  # its peer's disk is not UpToDate
     pair.change(drbdsim.crash_node, "ha2")  # and now no UpToDate data is reachable at all
     failed = pair.agent("ha1", "monitor")
     assert failed.code == 9
     assert failed.reason.startswith("drbd r0: Primary with no access to UpToDate data (")
+    assert pair.score("ha1") is None
+
+
+def test_diskless_primary_demoted_loses_its_score(pair: Pair) -> None:
+    pair.start_both()
+    pair.promote("ha1")
+    pair.change(drbdsim.fail_disk, "ha1", "r0")
+    assert pair.agent("ha1", "monitor").code == 191
+    assert pair.score("ha1") == "1"
+    assert pair.agent("ha1", "demote").code == 0  # once its guests have gone, a Diskless Secondary has no score
+    assert pair.score("ha1") is None
+    refused = pair.agent("ha1", "promote")
+    assert refused.code == 1 and "Diskless" in refused.reason  # and is never promoted again
+    assert pair.role("ha1") == "Secondary"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -563,7 +590,7 @@ def test_exit_reasons_fit_with_the_longest_resource_name(sim: Sim, tmp_path: Pat
     assert pair.adm("ha2", "primary", res).returncode == 0
     pair.change(drbdsim.heal_link, "ha1", "ha2")
     split = pair.agent("ha1", "monitor")
-    assert split.code == 9
+    assert split.code == 191
     reasons.append(split.reason)
     assert reasons[-1] == f"drbd {res}: split-brain; resolve: drbdadm connect --discard-my-data"
     assert all(reasons) and all(len(r.encode()) < 128 for r in reasons), reasons
@@ -703,12 +730,13 @@ def test_linbit_side_by_side(both: Pair) -> None:
     assert [pair.linbit("ha2", "monitor").code, pair.agent("ha2", "monitor").code] == [0, 0]
 
     # Diskless Primary with an UpToDate peer: LINBIT 8 and score 10 ("only_remote": a failed disk is not its
-    # "diskless client", which would get 9999); ours 191 and no score
+    # "diskless client", which would get 9999); ours 191 and the lowest score, 1: both keep it Primary under its
+    # guest and make the guests prefer the peer's data
     pair.change(drbdsim.fail_disk, "ha1", "r0")
     assert pair.linbit("ha1", "monitor").code == 8
     assert pair.score("ha1") == "10"
     assert pair.agent("ha1", "monitor").code == 191
-    assert pair.score("ha1") is None
+    assert pair.score("ha1") == "1"
 
     for node in ("ha1", "ha2"):
         assert pair.linbit(node, "stop").code == 0
@@ -729,11 +757,11 @@ def test_linbit_split_brain_goes_unreported(both: Pair) -> None:
     generations = pair.generations()
     theirs, ours = pair.linbit("ha1", "monitor"), pair.agent("ha1", "monitor")
     assert (theirs.code, theirs.reason) == (8, "")  # StandAlone Primary: "running promoted", no reason
-    assert ours.code == 9 and "split-brain" in ours.reason
+    assert ours.code == 191 and "split-brain" in ours.reason  # reported, degraded: its guests keep running
     assert pair.score("ha1") == "10000"  # both keep 10000 for the Primary
     assert pair.linbit("ha2", "demote").code == 0
     theirs = pair.linbit("ha2", "monitor")
     assert (theirs.code, pair.score("ha2")) == (0, "1000")  # a split-brain Secondary stays promotable there
     ours = pair.agent("ha2", "monitor")
-    assert ours.code == 1 and pair.score("ha2") is None
+    assert ours.code == 190 and "split-brain" in ours.reason and pair.score("ha2") is None  # never promoted
     assert pair.generations() == generations  # neither agent resolves the split-brain

@@ -13,7 +13,18 @@ from tests.fixtures import FIXTURES, fixture_params
 from xenha.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-DRBD_KEYS = {"resource", "minor", "volume", "role", "peer_role", "cstate", "disk", "peer_disk", "sync_percent"}
+DRBD_KEYS = {
+    "resource",
+    "minor",
+    "volume",
+    "role",
+    "peer_role",
+    "cstate",
+    "disk",
+    "peer_disk",
+    "sync_percent",
+    "split_brain",
+}
 XEN_KEYS = {"name", "domid", "memory_mib", "vcpus", "flags", "state"}
 XEN_STATES = {"running", "blocked", "paused", "shutdown", "crashed", "dying", "migrating"}
 
@@ -31,6 +42,27 @@ def test_proc_drbd_json_shape():
     assert rows and all(set(r) == DRBD_KEYS for r in rows)
     assert {r["role"] for r in rows} <= {"Primary", "Secondary", "Unknown"}
     assert any(r["cstate"] == "Connected" for r in rows)
+
+
+def test_live_source_shows_the_split_brain_marks(tmp_path, monkeypatch):
+    proc = tmp_path / "proc_drbd"
+    proc.write_text((FIXTURES / "reconstructed/proc_drbd/84_connected_primary_secondary.txt").read_text())
+    run = tmp_path / "run"
+    (run / "DrbdDualPrimary").mkdir(parents=True)
+    monkeypatch.setenv("XENHA_PROC_DRBD", str(proc))
+    monkeypatch.setenv("XENHA_RUN_DIR", str(run))
+    code, out, _ = inspect("drbd", "--json")
+    assert code == 0 and {r["split_brain"] for r in json.loads(out)} == {False}
+    (run / "DrbdDualPrimary" / "split-brain.r0").write_text("0\n")
+    code, out, _ = inspect("drbd", "--json")
+    assert code == 0 and {r["minor"]: r["split_brain"] for r in json.loads(out)}[0] is True
+    code, out, _ = inspect("drbd")
+    assert code == 0 and "SPLIT_BRAIN" in out.splitlines()[0] and "YES" in out
+
+
+def test_a_capture_says_nothing_of_split_brain_marks():
+    code, out, _ = inspect("drbd", "--proc", str(FIXTURES / "proc_drbd/84_ganeti_mixed_states.txt"), "--json")
+    assert code == 0 and {r["split_brain"] for r in json.loads(out)} == {None}
 
 
 def test_syncing_volume_reports_percent():

@@ -324,3 +324,41 @@ def test_sh_dev_raises_only_parse_error(text):
         parse_sh_dev(text, "r0")
     except ParseError:
         pass
+
+
+# -- split-brain marks (DrbdDualPrimary's) ----------------------------------------------------------------------------
+
+SPLIT = vol(role="Primary", peer="Unknown", cs="StandAlone", pdisk="DUnknown")
+
+
+@pytest.mark.parametrize(
+    ("disk", "marks"),
+    [
+        (R0, {"r0": (0,)}),  # by resource name (drbd:r0, /dev/drbd/by-res/r0)
+        (DrbdDisk(None, minor=0), {"r0": (0,)}),  # by minor (phy:/dev/drbd0)
+        (DrbdDisk(None, minor=0), {"other-name": (0,)}),
+    ],
+)
+def test_a_split_brain_mark_refuses_start_and_migration(disk, marks):
+    # each side of a split-brain is Primary and UpToDate in its own view: only the mark tells them apart
+    assert decide_start(seen(SPLIT, disk=disk), incoming=False).verdict is Verdict.SAFE
+    start = decide_start(seen(SPLIT, disk=disk), incoming=False, split_brain=marks)
+    assert start.verdict is Verdict.REFUSE
+    assert "unresolved split-brain" in start.reason and "starting here" in start.reason
+    migrate = decide_migrate(seen(SPLIT, disk=disk), target="ha2", split_brain=marks)
+    assert migrate.verdict is Verdict.REFUSE and "migrating to ha2" in migrate.reason
+
+
+def test_a_mark_of_another_resource_is_not_ours():
+    assert decide_start(seen(vol(), disk=R0), incoming=False, split_brain={"r1": (1,)}).verdict is Verdict.SAFE
+
+
+def test_check_start_reads_the_marks_under_run_dir(proc, tmp_path):
+    path = proc(fixture_text(PROC_84.format("primary_secondary")))
+    run_dir = tmp_path / "run"
+    (run_dir / "DrbdDualPrimary").mkdir(parents=True)
+    args = {"incoming": False, "run": FakeRunner(), "deadline": Deadline(5), "proc_drbd": path}
+    disk = (DrbdDisk(None, minor=0),)
+    assert check_start(disk, run_dir=str(run_dir), **args).verdict is Verdict.SAFE
+    (run_dir / "DrbdDualPrimary" / "split-brain.r0").write_text("0\n")
+    assert check_start(disk, run_dir=str(run_dir), **args).verdict is Verdict.REFUSE

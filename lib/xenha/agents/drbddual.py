@@ -14,6 +14,7 @@ from xenha import ocf
 from xenha.context import Context, bind_handlers
 from xenha.drbd import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
 from xenha.drbdcmd import Drbd8Commands, commands_for
+from xenha.drbdmarks import SPLIT_BRAIN_MARK
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.ocf import Env, ExitCode, Handler
 from xenha.run import Result, poll_until
@@ -30,13 +31,23 @@ which live migration of Xen guests between the two nodes needs; the DRBD configu
 
 Safety: the agent never promotes data that is not UpToDate, and with require_uptodate_peer_for_dual (the
 default) a second Primary is allowed only while the two nodes are Connected with UpToDate/UpToDate disks,
-never while resyncing. After a split-brain DRBD goes StandAlone; the monitor then fails (1 on a Secondary,
-9 on a Primary) with a reason that names the resource and the command that resolves it, rather than
-reporting the resource healthy; a split-brain Secondary loses its promotion score and is never promoted.
-This lasts, across restarts of the resource, until it is connected to its peer again. The agent never
-resolves a split-brain itself (no --discard-my-data): which changes to drop is the administrator's decision.
+never while resyncing. After a split-brain DRBD goes StandAlone; the monitor then reports it degraded (190
+on a Secondary, 191 on a Primary) with an exit reason that names the resource and the command that resolves
+it, and logs the whole procedure at error level on every monitor. It is not a failure: each side still serves
+its own UpToDate data to the guests running on it, and a failure would make Pacemaker stop those guests and
+DRBD for nothing. Nothing crosses the split: a split-brain Secondary loses its promotion score and is never
+promoted, and XenDomainHA refuses to start or live-migrate a guest onto a resource under an unresolved
+split-brain. This lasts, across restarts of the resource, until it is connected to its peer again; the mark
+(under /run/xenha/DrbdDualPrimary) then goes by itself. The agent never resolves a split-brain itself (no
+--discard-my-data): which changes to drop is the administrator's decision (see the README, "Split-brain").
 With promoted-max=1 a promotion while the peer is Primary is refused: Pacemaker demotes before it promotes
 elsewhere, so that is a cluster split, and allow-two-primaries (for live migration) would not stop it.
+
+Backing disk failure: with on-io-error detach a Primary becomes Diskless and goes on serving the peer's
+UpToDate data over the link. It keeps the lowest promotion score (the fourth of promotion_scores) instead of
+losing it: it stays Primary (Pacemaker cannot demote it under a running guest without stopping the guest),
+reports 191, and guests colocated with the Promoted role prefer the node that holds the data, so Pacemaker
+live-migrates them there. A Diskless Secondary gets no score.
 
 Stop never fails because of the configuration: when drbdadm cannot read it, the resource is taken down
 with "drbdsetup down" directly (a failed stop gets the node fenced).
@@ -46,7 +57,8 @@ Versions: DRBD 8.4 and 9 are detected from /proc/drbd, never configured. On 8.4 
 "drbdsetup status --json".
 
 Monitor codes: 0 Secondary, 8 Primary, 7 stopped, 9 failed Primary (no access to UpToDate data),
-190/191 degraded (working but not redundant: peer disconnected, resyncing, peer disk not UpToDate).
+190/191 degraded (working but not redundant: peer disconnected, resyncing, peer disk not UpToDate, Diskless
+Primary, split-brain).
 
 Promotion scores are written with "crm_attribute --promotion" under the operation's remaining time, only
 when the value changes (the last value is remembered under /run/xenha), on every probe (Pacemaker forgets
@@ -84,7 +96,8 @@ AGENT = ocf.Agent(
             "promotion scores by data state",
             "Four integers separated by spaces, the promotion score written for: (1) UpToDate data while "
             "Primary or with the peer's state known; (2) UpToDate data with the peer unknown; (3) Consistent "
-            "data; (4) Outdated data. Inconsistent, Diskless or failed disks get no score (the attribute is "
+            "data; (4) Outdated data, and a Primary whose disk failed (Diskless, serving the peer's UpToDate "
+            "data). Inconsistent data, a Diskless Secondary or a failed disk get no score (the attribute is "
             "removed), so Pacemaker never promotes them. Like ocf:linbit:drbd's adjust_master_score. "
             'Default: "10000 1000 5 1".',
             default="10000 1000 5 1",
@@ -285,7 +298,13 @@ class Observation:
 
 
 def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int | None:
-    """The score for the current data state, None when this node must not be promoted."""
+    """The score for the current data state, None when this node must not be promoted.
+
+    A Primary whose backing disk failed (Diskless, still connected to an UpToDate peer) keeps the lowest score
+    rather than none: it must stay Primary while a guest runs on it, because Pacemaker cannot demote it under a
+    running guest without stopping the guest first. The low score makes guests colocated with the Promoted role
+    prefer the node that holds the data, so Pacemaker live-migrates them there before anything is demoted.
+    """
     if obs.health is Health.STOPPED:
         return None
     result: int | None = scores[0]
@@ -295,7 +314,7 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
             score = scores[0] if vol.is_primary or peer_known else scores[1]
         elif vol.disk is DiskState.CONSISTENT:
             score = scores[2]
-        elif vol.disk is DiskState.OUTDATED:
+        elif vol.disk is DiskState.OUTDATED or is_diskless_primary_with_good_peer(vol):
             score = scores[3]
         else:
             return None
@@ -303,19 +322,29 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
     return result
 
 
+def is_diskless_primary_with_good_peer(vol: DrbdVolume) -> bool:
+    """A Primary that lost its backing disk and serves the peer's UpToDate data over the link."""
+    return (
+        vol.is_primary and vol.disk is DiskState.DISKLESS and vol.is_connected and vol.peer_disk is DiskState.UPTODATE
+    )
+
+
 def monitor_code(
     obs: Observation, *, was_connected: bool = False, split_brain: bool = False
 ) -> tuple[ExitCode, str | None]:
-    """The monitor's exit code, and the failure reason when it is a failure.
+    """The monitor's exit code, and the reason to report (a failure's, or a split-brain's).
 
     A split-brain is StandAlone after the network was configured (`was_connected`), or what the caller found
     (`split_brain`, which also covers one seen earlier and not resolved since: see _unresolved_split_brain).
+    It is reported as degraded (190/191) with its reason, never as a failure: each side still serves its own
+    UpToDate data to the guests running on it, and a failure would make Pacemaker demote and stop DRBD, and
+    stop those guests first, for nothing (stopping DRBD resolves nothing; the admin's decision does).
     """
     if obs.health is Health.STOPPED:
         return ExitCode.NOT_RUNNING, None
     promoted = obs.health is Health.PRIMARY
     if (obs.is_standalone and was_connected) or split_brain:
-        code = ExitCode.FAILED_PROMOTED if promoted else ExitCode.ERR_GENERIC
+        code = ExitCode.DEGRADED_PROMOTED if promoted else ExitCode.DEGRADED
         return code, "split-brain"
     if promoted and not obs.has_good_data:
         return ExitCode.FAILED_PROMOTED, "no access to UpToDate data"
@@ -448,16 +477,18 @@ def _remember_connection(p: Params, ctx: Context, obs: Observation, *, brought_u
 def _unresolved_split_brain(p: Params, ctx: Context, obs: Observation, *, seen_now: bool) -> bool:
     """Whether a split-brain seen earlier (`seen_now`: or by the caller) is still unresolved; keeps its mark.
 
-    The mark survives stop and start, so the node pacemaker restarts after the failure (which then waits for a
-    peer that stays StandAlone) is neither reported healthy nor promoted. It goes once the resource is connected
-    again, which takes the administrator's resolution (`drbdadm connect --discard-my-data` on one side), or with
-    /run at a reboot.
+    The mark survives stop and start, so a node restarted after the split (which then waits for a peer that
+    stays StandAlone) is neither reported healthy nor promoted. It goes once the resource is connected again,
+    which takes the administrator's resolution (`drbdadm connect --discard-my-data` on one side), or with /run at
+    a reboot. It holds the resource's minors: XenDomainHA's DRBD guard reads it (drbdguard.split_brain_marks) and
+    refuses to start or migrate a guest across the split.
     """
-    key = f"split-brain.{p.resource}"
+    key = f"{SPLIT_BRAIN_MARK}{p.resource}"
     marked = ctx.state.read(key) is not None
     if seen_now:
         if not marked:
-            ctx.state.write(key, "1")
+            minors = sorted({v.minor for v in obs.volumes if v.minor is not None})
+            ctx.state.write(key, " ".join(str(m) for m in minors) + "\n")
         return True
     if marked and obs.is_connected:
         ctx.state.remove(key)
