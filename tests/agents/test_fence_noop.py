@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import os
 import re
 import subprocess
@@ -18,9 +20,13 @@ from xenha.agents.fence_noop import (
     OPTIONS,
     FenceAction,
     FenceExit,
+    Host,
     PowerState,
     Request,
+    kill_netns,
+    lab_netns,
     main,
+    netns_pids,
     parse_argv,
     parse_power_state,
     parse_stdin,
@@ -28,7 +34,8 @@ from xenha.agents.fence_noop import (
     render_power_state,
     request_from,
 )
-from xenha.errors import ArgsError, NotInstalled, ParseError
+from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError
+from xenha.run import Deadline
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "packaging" / "scripts" / "fence_noop"
@@ -146,6 +153,7 @@ class Agent:
         self.state = tmp_path / "state"
         self.environ = {"PATH": "/usr/bin:/bin", "HA_LOGFACILITY": "none"}
         self.stderr = ""
+        self.host = Host(proc=str(tmp_path / "no-proc"), kill=_never_kill)  # a real kill must never happen here
 
     def stdin(self, text: str, runner: ScriptedRunner | None = None) -> tuple[int, str]:
         text += f"log_file={self.log}\nstate_dir={self.state}\n"
@@ -157,7 +165,7 @@ class Agent:
 
     def _main(self, argv: list[str], text: str, runner: ScriptedRunner | None) -> tuple[int, str]:
         out, err = io.StringIO(), io.StringIO()
-        code = main(argv, self.environ, stdin=io.StringIO(text), stdout=out, stderr=err, runner=runner)
+        code = main(argv, self.environ, stdin=io.StringIO(text), stdout=out, stderr=err, runner=runner, host=self.host)
         self.stderr = err.getvalue()
         return code, out.getvalue()
 
@@ -170,6 +178,10 @@ class Agent:
             assert m, line
             found.append((m["action"], m["target"]))
         return found
+
+
+def _never_kill(pid: int, sig: int) -> None:
+    raise AssertionError(f"kill({pid}, {sig}) in a unit test")
 
 
 @pytest.fixture
@@ -326,6 +338,194 @@ def test_the_real_runner_passes_the_world_to_xenha_sim(agent, tmp_path):
     assert seen.read_text() == "/tmp/world crash ha2\n"
 
 
+# --- a lab node powered off: every process of its network namespace, found through a fake /proc ------------------
+
+HOST_NS, VICTIM_NS, OTHER_NS = "net:[4026531840]", "net:[4026532201]", "net:[4026532305]"
+
+
+class FakeProc:
+    """A /proc of `PID/ns/net` links; kill() makes a process a zombie (its link goes), optionally late or forking."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.signals: list[tuple[int, int]] = []
+        self.forks: dict[int, int] = {}  # pid -> child it forks in the same namespace as it is killed
+        self.stubborn: dict[int, int] = {}  # pid -> how many SIGKILLs it takes before it is gone
+        (root / "self").mkdir(parents=True)
+        (root / "net").mkdir()  # not a pid: skipped
+        self.add(1, HOST_NS)
+
+    def add(self, pid: int, netns: str | None) -> None:
+        ns = self.root / str(pid) / "ns"
+        ns.mkdir(parents=True)
+        if netns is not None:  # None: a zombie or kernel thread without a readable link
+            (ns / "net").symlink_to(netns)
+
+    def netns(self, pid: int) -> str | None:
+        link = self.root / str(pid) / "ns" / "net"
+        return os.readlink(link) if link.is_symlink() else None
+
+    def kill(self, pid: int, sig: int) -> None:
+        self.signals.append((pid, sig))
+        link = self.root / str(pid) / "ns" / "net"
+        if not link.is_symlink():
+            raise ProcessLookupError(pid)
+        if self.stubborn.get(pid, 1) > 1:
+            self.stubborn[pid] -= 1
+            return
+        child = self.forks.pop(pid, None)
+        if child is not None:
+            self.add(child, os.readlink(link))
+        link.unlink()
+
+    def host(self, pid: int = 4242) -> Host:
+        return Host(proc=str(self.root), kill=self.kill, pid=pid)
+
+
+@pytest.fixture
+def proc(tmp_path):
+    return FakeProc(tmp_path / "proc")
+
+
+def test_netns_pids_lists_the_processes_of_one_namespace(proc):
+    for pid, ns in ((200, VICTIM_NS), (31, VICTIM_NS), (32, OTHER_NS), (33, None), (4242, VICTIM_NS)):
+        proc.add(pid, ns)
+    assert netns_pids(VICTIM_NS, proc=str(proc.root)) == [31, 200, 4242]
+    assert netns_pids("net:[1]", proc=str(proc.root)) == []
+
+
+def test_kill_netns_kills_every_process_and_a_child_forked_meanwhile(proc):
+    for pid, ns in ((30, VICTIM_NS), (31, VICTIM_NS), (40, OTHER_NS)):
+        proc.add(pid, ns)
+    proc.forks[31] = 77  # pacemaker-execd forks an agent between our scan and our kill
+    assert kill_netns(VICTIM_NS, proc.host(), Deadline(5)) == 3
+    assert proc.signals == [(30, 9), (31, 9), (77, 9)]
+    assert netns_pids(VICTIM_NS, proc=str(proc.root)) == []
+    assert proc.netns(40) == OTHER_NS and proc.netns(1) == HOST_NS
+
+
+def test_kill_netns_spares_itself_when_a_node_fences_itself(proc):
+    proc.add(30, VICTIM_NS)
+    proc.add(4242, VICTIM_NS)
+    assert kill_netns(VICTIM_NS, proc.host(pid=4242), Deadline(5)) == 1
+    assert proc.signals == [(30, 9)]
+
+
+def test_kill_netns_waits_for_the_killed_to_die(proc):
+    proc.add(30, VICTIM_NS)
+    proc.stubborn[30] = 3  # still has its namespace link after the first two SIGKILLs
+    pauses: list[float] = []
+    assert kill_netns(VICTIM_NS, proc.host(), Deadline(5), pause=pauses.append) == 1
+    assert proc.signals == [(30, 9)] * 3
+    assert pauses == [0.01, 0.01]  # after each round that found only the already killed
+
+
+def test_kill_netns_fails_when_processes_outlive_the_deadline(proc):
+    proc.add(30, VICTIM_NS)
+    proc.stubborn[30] = 1000
+    now = [0.0]
+    deadline = Deadline(1, clock=lambda: now[0])
+
+    def pause(seconds: float) -> None:
+        now[0] += 0.4
+
+    with pytest.raises(ToolError, match=r"1 processes of net:\[4026532201\] still alive after SIGKILL: \[30\]"):
+        kill_netns(VICTIM_NS, proc.host(), deadline, pause=pause)
+
+
+def test_kill_netns_refuses_the_host_namespace(proc):
+    proc.add(30, HOST_NS)
+    with pytest.raises(ToolError, match="host's network namespace"):
+        kill_netns(HOST_NS, proc.host(), Deadline(5))
+    assert proc.signals == []
+
+
+def _world(path: Path, nodes: dict[str, object]) -> str:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "state.json").write_text(json.dumps({"version": 1, "nodes": nodes, "links": {}}))
+    return str(path)
+
+
+def test_lab_netns_reads_the_world(tmp_path):
+    world = _world(tmp_path / "w", {"ha1": {"alive": True}, "ha2": {"alive": True, "lab_netns": VICTIM_NS}})
+    assert lab_netns(world, "ha2") == VICTIM_NS
+    assert lab_netns(world, "HA2") == VICTIM_NS  # pacemaker's node name may differ in case
+    assert lab_netns(world, "ha1") is None  # a plain simulator node: no namespace
+    assert lab_netns(world, "ha9") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("{not json", "not JSON"),
+        ('{"nodes": []}', "no nodes object"),
+        ('{"nodes": {"ha2": {"lab_netns": "mnt:[5]"}}}', "lab_netns is not net:"),
+        ('{"nodes": {"ha2": {"lab_netns": 17}}}', "lab_netns is not net:"),
+    ],
+)
+def test_lab_netns_rejects_what_is_not_a_world(tmp_path, text, why):
+    (tmp_path / "state.json").write_text(text)
+    with pytest.raises(ParseError, match=why):
+        lab_netns(str(tmp_path), "ha2")
+
+
+def test_lab_netns_without_a_world_raises_oserror(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        lab_netns(str(tmp_path / "none"), "ha2")
+
+
+@pytest.mark.parametrize("action", ["off", "reboot"])
+def test_off_and_reboot_power_a_lab_node_off_before_the_world_crash(agent, proc, tmp_path, action):
+    world = _world(tmp_path / "world", {"ha1": {"lab_netns": OTHER_NS}, "ha2": {"lab_netns": VICTIM_NS}})
+    for pid, ns in ((30, VICTIM_NS), (31, VICTIM_NS), (40, OTHER_NS)):
+        proc.add(pid, ns)
+    agent.host = proc.host()
+
+    def crashed_after_the_kill() -> None:  # the world's crash comes once nothing of the node can act any more
+        assert netns_pids(VICTIM_NS, proc=str(proc.root)) == []
+        assert agent.records() == []  # the record (result=success) follows the power-off
+
+    with ScriptedRunner() as runner:
+        runner.expect(["xenha-sim", "crash", "ha2"], effect=crashed_after_the_kill)
+        code, _out = agent.stdin(f"action={action}\nport=ha2\nsim_world={world}\n", runner)
+    assert code == 0
+    assert sorted(proc.signals) == [(30, 9), (31, 9)]
+    assert proc.netns(40) == OTHER_NS
+    assert re.search(r"ha2: lab node powered off: 2 processes of net:\[4026532201\] killed in \d", agent.stderr)
+    assert agent.records() == [(action, "ha2")]
+
+
+def test_a_lab_node_that_will_not_die_fails_the_request(agent, proc, tmp_path):
+    world = _world(tmp_path / "world", {"ha2": {"lab_netns": VICTIM_NS}})
+    proc.add(30, VICTIM_NS)
+    proc.stubborn[30] = 1000
+    agent.host = dataclasses.replace(proc.host(), kill_timeout=0.0)
+    with ScriptedRunner() as runner:  # neither crashed in the world nor recorded: pacemaker retries the fence
+        assert agent.cli("-o", "off", "-n", "ha2", f"--sim-world={world}", runner=runner) == (FenceExit.FAILED, "")
+    assert "still alive after SIGKILL" in agent.stderr
+    assert agent.records() == []
+
+
+def test_a_simulator_node_without_a_namespace_is_only_crashed(agent, proc, tmp_path):
+    world = _world(tmp_path / "world", {"ha2": {"alive": True}})
+    proc.add(30, VICTIM_NS)
+    agent.host = proc.host()
+    with ScriptedRunner() as runner:
+        runner.expect(["xenha-sim", "crash", "ha2"])
+        assert agent.cli("-o", "off", "-n", "ha2", f"--sim-world={world}", runner=runner)[0] == 0
+    assert proc.signals == []
+
+
+def test_without_sim_world_nothing_is_killed(agent, proc):
+    proc.add(30, VICTIM_NS)
+    agent.host = proc.host()
+    with ScriptedRunner() as runner:
+        assert agent.cli("-o", "off", "-n", "ha2", runner=runner)[0] == 0
+        assert agent.cli("-o", "reboot", "-n", "ha2", runner=runner)[0] == 0
+    assert proc.signals == []
+    assert runner.commands == []
+
+
 # --- the launcher, as pacemaker-fenced runs it --------------------------------------------------------------------
 
 
@@ -363,6 +563,7 @@ def test_metadata_has_the_fence_agents_structure():
     assert [child.tag for child in root] == ["longdesc", "vendor-url", "parameters", "actions"]
     longdesc = root.findtext("longdesc")
     assert "fences nothing" in longdesc and "dual-primary DRBD" in longdesc and "real fence device" in longdesc
+    assert "SIGKILL" in longdesc and "reboot powers off too" in longdesc and "xenha-lab start NODE" in longdesc
     names = []
     for param in root.find("parameters"):
         assert param.tag == "parameter"

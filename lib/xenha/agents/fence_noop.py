@@ -1,4 +1,4 @@
-"""fence_noop: a fence agent that fences nothing; it records every request (log file, syslog) and always succeeds."""
+"""fence_noop: a fence agent that fences nothing but lab nodes (sim_world); it records every request."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any, TextIO
 
 from xenha import __version__
 from xenha.context import Context
-from xenha.errors import ArgsError, NotInstalled, ParseError, XenhaError
+from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.lock import StateDir
 from xenha.ocf import Env
 from xenha.paths import Paths
@@ -27,14 +27,19 @@ __all__ = [
     "NOTHING_FENCED",
     "OPTIONS",
     "FenceAction",
+    "FenceContext",
     "FenceExit",
+    "Host",
     "Option",
     "PowerState",
     "RawInput",
     "Refused",
     "Reply",
     "Request",
+    "kill_netns",
+    "lab_netns",
     "main",
+    "netns_pids",
     "parse_argv",
     "parse_power_state",
     "parse_stdin",
@@ -52,6 +57,11 @@ NOTHING_FENCED = (
 )
 # Seconds `xenha-sim crash` may take; pacemaker-fenced passes no timeout to fence agents (it kills them itself).
 SIM_TIMEOUT = 20.0
+# Seconds a lab node's processes may take to die after SIGKILL before the power-off is reported failed.
+KILL_TIMEOUT = 5.0
+# The simulator's world file (xenha_sim.world, which the product never imports) and the most of it we read.
+WORLD_STATE = "state.json"
+WORLD_MAX_BYTES = 64 << 20
 DEFAULT_LOG = "/var/log/xenha/fence_noop.log"
 STATE_FILE = "power-state"
 
@@ -150,7 +160,7 @@ OPTIONS: tuple[Option, ...] = (
         "sim-world",
         None,
         "path",
-        "xenha simulator world: off and reboot also run 'xenha-sim crash NODE' there (lab use)",
+        "xenha simulator world: off and reboot power the lab node off (SIGKILL) and crash it there (lab use)",
         default="",
     ),
     Option("quiet", "quiet", "q", None, "Disable logging to stderr (syslog and the log file still get it)"),
@@ -168,8 +178,16 @@ def _option(key: str) -> Option | None:
 _LONGDESC = f"""\
 fence_noop is a fence agent that fences nothing. Every on, off and reboot request is recorded (time, action,
 target) in its log file and in syslog, the power state it claims for that node is remembered, and the request
-succeeds. It exists for test clusters and for the xenha lab, where a simulated world stands in for the nodes:
-with sim_world set, off and reboot also mark the node crashed there (xenha-sim crash NODE).
+succeeds. It exists for test clusters and for the xenha lab, where a simulated world stands in for the nodes.
+
+sim_world (lab use): with the simulator's world directory set, off and reboot power a lab node off for real before
+they report success. The world records each lab node's network namespace (net:[INODE]); every process in it is
+found through /proc/PID/ns/net and killed with SIGKILL, scanning again until none is left (so a child forked
+meanwhile dies too), and only then is the node marked crashed in the world (xenha-sim crash NODE): its pacemaker
+cannot act once the node is fenced. reboot powers off too, since the lab has no BIOS to boot it: the node stays
+off until a test or an admin boots it (xenha-lab start NODE). If processes are still alive {KILL_TIMEOUT:.0f} s
+after SIGKILL, the request fails (exit 1). A node the world records no namespace for (a plain simulator) is only
+marked crashed; a missing world or xenha-sim only warns.
 
 {NOTHING_FENCED}. A node reported fenced may still be running and writing while pacemaker recovers its resources
 elsewhere.
@@ -372,6 +390,134 @@ def _record(req: Request, plug: str) -> None:
         _log.warning("cannot write %s: %s (the request is still reported done)", req.log_file, exc.strerror)
 
 
+# --- a lab node's power: every process of its network namespace --------------------------------------------------
+
+_NETNS = re.compile(r"^net:\[\d+\]$")
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """What a lab power-off touches on this machine: /proc, kill(2), our own pid, how long the killed may take."""
+
+    proc: str = "/proc"
+    kill: Callable[[int, int], None] = os.kill
+    pid: int = field(default_factory=os.getpid)
+    kill_timeout: float = KILL_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class FenceContext(Context):
+    """A handler's context plus the host a lab power-off acts on."""
+
+    host: Host = field(default_factory=Host)
+
+
+def lab_netns(world: str, plug: str) -> str | None:
+    """The network namespace (`net:[INODE]`) the world at `world` records for lab node `plug`; None if none.
+
+    Raise OSError when the world's state file cannot be read, ParseError when it is not the world's JSON.
+    """
+    import json
+
+    path = os.path.join(world, WORLD_STATE)
+    with open(path, "rb") as handle:
+        data = handle.read(WORLD_MAX_BYTES + 1)
+    if len(data) > WORLD_MAX_BYTES:
+        raise ParseError(path, 1, "", f"larger than {WORLD_MAX_BYTES} bytes")  # no world is that large
+    head = data[:80].decode("utf-8", "replace").partition("\n")[0]
+    try:
+        state = json.loads(data)
+    except ValueError as exc:
+        raise ParseError(path, 1, head, f"not JSON ({exc})") from None
+    nodes = state.get("nodes") if isinstance(state, dict) else None
+    if not isinstance(nodes, dict):
+        raise ParseError(path, 1, head, "no nodes object")
+    record = nodes.get(plug)
+    if record is None:  # pacemaker's node names and the world's may differ in case only
+        record = next((rec for name, rec in nodes.items() if name.casefold() == plug.casefold()), None)
+    netns = record.get("lab_netns") if isinstance(record, dict) else None
+    if netns is None:
+        return None
+    if not isinstance(netns, str) or not _NETNS.match(netns):
+        raise ParseError(path, 1, str(netns), f"{plug}: lab_netns is not net:[INODE]")
+    return netns
+
+
+def netns_pids(netns: str, *, proc: str = "/proc") -> list[int]:
+    """The pids whose network namespace is `netns` (`net:[INODE]`), read from `proc`/PID/ns/net.
+
+    A zombie has no namespace link any more (ENOENT), so the dead are not listed; neither is a process that exits
+    while we read.
+    """
+    found = []
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        try:
+            if os.readlink(f"{proc}/{name}/ns/net") == netns:
+                found.append(int(name))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def kill_netns(netns: str, host: Host, deadline: Deadline, *, pause: Callable[[float], None] = time.sleep) -> int:
+    """SIGKILL every process in `netns` but ours, scanning again until none is left; return how many were killed.
+
+    A process forked between a scan and the kills is found by the next scan. Raise ToolError when `netns` is the
+    namespace of PID 1 (a lab never puts a node there: the world is wrong) or when processes outlive `deadline`.
+    """
+    import signal
+
+    try:
+        if os.readlink(f"{host.proc}/1/ns/net") == netns:
+            raise ToolError(f"Failed: {netns} is the host's network namespace (pid 1); refusing to kill it")
+    except OSError:
+        pass
+    killed: set[int] = set()
+    while True:
+        alive = [pid for pid in netns_pids(netns, proc=host.proc) if pid != host.pid]
+        if not alive:
+            return len(killed)
+        for pid in alive:  # again for those already killed: harmless, and a reused pid is not spared
+            try:
+                host.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if deadline.expired:
+            raise ToolError(f"Failed: {len(alive)} processes of {netns} still alive after SIGKILL: {alive[:8]}")
+        if killed.issuperset(alive):
+            pause(0.01)  # killed, not yet dead: give the kernel a moment to tear them down
+        killed.update(alive)
+
+
+def _power_off_in_sim(req: Request, ctx: FenceContext, plug: str) -> None:
+    """With sim_world set, kill every process of lab node `plug` (if the world names its namespace), then crash it.
+
+    Killing comes first so that the node cannot act between the world's crash and its death; a world that cannot
+    be read only warns (the crash below warns too), processes that survive raise ToolError.
+    """
+    if req.sim_world is None:
+        return
+    try:
+        netns = lab_netns(req.sim_world, plug)
+    except (OSError, ParseError) as exc:
+        why = exc.reason if isinstance(exc, ParseError) else f"{exc.filename}: {exc.strerror}"
+        _log.warning("%s: cannot find its lab namespace in the world: %s", plug, why)
+        netns = None
+    if netns is not None:
+        started = time.monotonic()
+        count = kill_netns(netns, ctx.host, ctx.deadline.sub(ctx.host.kill_timeout))
+        _log.warning(
+            "%s: lab node powered off: %d processes of %s killed in %.2fs",
+            plug,
+            count,
+            netns,
+            time.monotonic() - started,
+        )
+    _crash_in_sim(req, ctx, plug)
+
+
 def _crash_in_sim(req: Request, ctx: Context, plug: str) -> None:
     """With sim_world set, mark `plug` crashed in the simulated world; a missing or failing xenha-sim only warns."""
     if req.sim_world is None:
@@ -410,48 +556,49 @@ def _target(req: Request) -> str:
     return req.plug
 
 
-def on(req: Request, ctx: Context) -> Reply:
+def on(req: Request, ctx: FenceContext) -> Reply:
     plug = _target(req)
     _record(req, plug)
     _set_power(ctx, plug, PowerState.ON)
     return Reply(FenceExit.SUCCESS, ("Success: Powered ON",))
 
 
-def off(req: Request, ctx: Context) -> Reply:
-    # Never "Already OFF": the recorded state is fiction, and the node may have come back since; record and
-    # crash it in the simulation every time.
+def off(req: Request, ctx: FenceContext) -> Reply:
+    # Never "Already OFF": the recorded state is fiction, and the node may have come back since; power it off in
+    # the lab and record it every time. The record follows the power-off: it says result=success.
     plug = _target(req)
+    _power_off_in_sim(req, ctx, plug)
     _record(req, plug)
-    _crash_in_sim(req, ctx, plug)
     _set_power(ctx, plug, PowerState.OFF)
     return Reply(FenceExit.SUCCESS, ("Success: Powered OFF",))
 
 
-def reboot(req: Request, ctx: Context) -> Reply:
+def reboot(req: Request, ctx: FenceContext) -> Reply:
+    # In the lab a reboot is a power-off: nothing boots the node but Lab.start (xenha-lab start NODE).
     plug = _target(req)
+    _power_off_in_sim(req, ctx, plug)
     _record(req, plug)
-    _crash_in_sim(req, ctx, plug)
     _set_power(ctx, plug, PowerState.ON)
     return Reply(FenceExit.SUCCESS, ("Success: Rebooted",))
 
 
-def status(req: Request, ctx: Context) -> Reply:
+def status(req: Request, ctx: FenceContext) -> Reply:
     state = _power(ctx, _target(req))
     return Reply(FenceExit.OFF if state is PowerState.OFF else FenceExit.SUCCESS, (f"Status: {state.value.upper()}",))
 
 
-def monitor(req: Request, ctx: Context) -> Reply:
+def monitor(req: Request, ctx: FenceContext) -> Reply:
     _log.debug("monitor: nothing to check, %s", NOTHING_FENCED)
     return Reply(FenceExit.SUCCESS)
 
 
-def list_hosts(req: Request, ctx: Context) -> Reply:
+def list_hosts(req: Request, ctx: FenceContext) -> Reply:
     if not req.hosts:
         _log.warning("list: the hosts parameter is empty, so there is nothing to list")
     return Reply(FenceExit.SUCCESS, tuple(f"{h}{req.separator}{h}" for h in req.hosts))
 
 
-def list_status(req: Request, ctx: Context) -> Reply:
+def list_status(req: Request, ctx: FenceContext) -> Reply:
     states = _load(ctx)
     lines = []
     for host in req.hosts:
@@ -460,13 +607,13 @@ def list_status(req: Request, ctx: Context) -> Reply:
     return Reply(FenceExit.SUCCESS, tuple(lines))
 
 
-def validate_all(req: Request, ctx: Context) -> Reply:
+def validate_all(req: Request, ctx: FenceContext) -> Reply:
     if req.plug is not None:
         _target(req)
     return Reply(FenceExit.SUCCESS)
 
 
-HANDLERS: dict[FenceAction, Callable[[Request, Context], Reply]] = {
+HANDLERS: dict[FenceAction, Callable[[Request, FenceContext], Reply]] = {
     FenceAction.ON: on,
     FenceAction.OFF: off,
     FenceAction.REBOOT: reboot,
@@ -555,17 +702,18 @@ def _setup_logging(req: Request, environ: Mapping[str, str], stderr: TextIO) -> 
         root.addHandler(term)
 
 
-def _context(req: Request, environ: Mapping[str, str], runner: Runner | None) -> Context:
+def _context(req: Request, environ: Mapping[str, str], runner: Runner | None, host: Host | None) -> FenceContext:
     paths = Paths.from_environ(environ)
     child_env = dict(environ)
     if req.sim_world is not None:
         child_env["XENHA_SIM_WORLD"] = req.sim_world
-    return Context(
+    return FenceContext(
         env=Env.from_environ(environ, [NAME, req.action.value], resource_type=NAME),
         paths=paths,
         run=runner or SubprocessRunner(env=child_env, which=paths.which),
         deadline=Deadline(SIM_TIMEOUT),
         state=StateDir(req.state_dir or f"{paths.run_dir}/{NAME}"),
+        host=host or Host(),
     )
 
 
@@ -577,6 +725,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     runner: Runner | None = None,
+    host: Host | None = None,
 ) -> int:
     """Run one request: options from the command line if any, else from stdin; errors map to exit 1 here only."""
     argv = sys.argv if argv is None else argv
@@ -602,7 +751,7 @@ def main(
     for warning in raw.warnings:
         _log.warning("%s", warning)
     try:
-        reply = HANDLERS[req.action](req, _context(req, environ, runner))
+        reply = HANDLERS[req.action](req, _context(req, environ, runner, host))
     except XenhaError as exc:
         _log.error("%s", exc.reason)
         return FenceExit.FAILED
