@@ -6,6 +6,7 @@ the world to agree, then audit.
 
 from __future__ import annotations
 
+import threading
 import time
 from xml.etree import ElementTree
 
@@ -50,18 +51,48 @@ def test_demo_scenario(scenario):
     assert scenario.figures["failover_s"] < 60
 
 
-def test_migration_refused_when_target_data_is_not_uptodate(scenario):
-    scenario.bring_up()
-    with scenario.lab.world.transaction() as state:
-        from xenha_sim import drbdsim
+class Uptime:
+    """Samples the world every 0.5 s in the background: seconds each guest was live on no node."""
 
-        drbdsim.fail_disk(state, "ha2", "r0")
-    # ha2's r0 is Diskless now: its promotion score goes, so web1 must not move there.
-    wait_for(lambda: ("ha2", "Promoted") not in scenario.crm_resources().get("drbd-r0", []), 60, "ha2 demoted")
-    scenario.lab.exec("ha1", ["crm", "resource", "move", "web1", "ha2"], timeout=30, capture=True)
-    time.sleep(15)
-    assert scenario.world_guests().get("web1") == ["ha1"]
-    assert scenario.guest_on("web1", "ha1")
+    def __init__(self, scenario: Scenario, guests=("web1", "web2")) -> None:
+        self.scenario = scenario
+        self.down = dict.fromkeys(guests, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Uptime:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                live = self.scenario.world_guests()
+            except Exception:  # noqa: BLE001 -- a world read racing a writer: the next sample counts
+                continue
+            for guest in self.down:
+                if not live.get(guest):
+                    self.down[guest] += 0.5
+
+
+def test_backing_disk_failure_live_migrates_the_guest_away(scenario):
+    scenario.bring_up()
+    with Uptime(scenario) as uptime:
+        with scenario.lab.world.transaction() as state:
+            from xenha_sim import drbdsim
+
+            drbdsim.fail_disk(state, "ha1", "r0")  # under web1: ha1 is now a Diskless Primary reading from ha2
+        # DrbdDualPrimary keeps ha1 Promoted with the lowest score: nothing is demoted under web1, which prefers
+        # ha2's data and moves there live at the next monitor
+        wait_for(lambda: scenario.guest_on("web1", "ha2"), 90, "web1 live-migrated to ha2")
+        time.sleep(3)
+    assert uptime.down["web1"] <= 2.0, uptime.down
+    assert uptime.down["web2"] == 0.0, uptime.down
+    assert ("ha1", "Promoted") in scenario.crm_resources()["drbd-r0"]  # never demoted under its guest
     assert scenario.violations == []
 
 
@@ -79,20 +110,25 @@ def test_node_killed_during_migration_leaves_one_guest(scenario):
     assert scenario.violations == []
 
 
-def test_replication_link_cut_while_dual_primary(scenario):
+def test_split_brain_is_reported_and_no_guest_stops(scenario):
     scenario.bring_up()
     from xenha_sim import drbdsim
 
-    with scenario.lab.world.transaction() as state:
-        drbdsim.cut_link(state, "ha1", "ha2")  # the replication link only; the cluster still talks
-    time.sleep(5)
-    with scenario.lab.world.transaction() as state:
-        drbdsim.heal_link(state, "ha1", "ha2")  # both were Primary and wrote apart: split-brain on reconnect
-    reasons = wait_for(lambda: [f for f in failures(scenario) if "split-brain" in f], 90, "split-brain reported")
-    assert any("drbdadm connect --discard-my-data" in r for r in reasons), reasons
-    time.sleep(5)
-    for guest, nodes in scenario.world_guests().items():
-        assert len(nodes) <= 1, (guest, nodes)
+    with Uptime(scenario) as uptime:
+        with scenario.lab.world.transaction() as state:
+            drbdsim.cut_link(state, "ha1", "ha2")  # the replication link only; the cluster still talks
+            drbdsim.write_io(state, "ha1", "r0")  # each guest writes on its own side
+            drbdsim.write_io(state, "ha2", "r1")
+        time.sleep(5)
+        with scenario.lab.world.transaction() as state:
+            drbdsim.heal_link(state, "ha1", "ha2")  # both were Primary and wrote apart: split-brain on reconnect
+        reasons = wait_for(lambda: [f for f in failures(scenario) if "split-brain" in f], 90, "split-brain reported")
+        assert any("drbdadm connect --discard-my-data" in r for r in reasons), reasons
+        time.sleep(40)  # more than a monitor interval of every resource: nothing gets recovered
+    assert uptime.down == {"web1": 0.0, "web2": 0.0}
+    assert scenario.guest_on("web1", "ha1") and scenario.guest_on("web2", "ha2")
+    crm = scenario.crm_resources()
+    assert sorted(crm["drbd-r0"]) == [("ha1", "Promoted"), ("ha2", "Promoted")], crm
     assert scenario.violations == []
 
 
