@@ -37,6 +37,7 @@ __all__ = [
     "XenErrorKind",
     "XendStatus",
     "classify_flags",
+    "is_control_domain",
     "parse_disk_spec",
     "parse_domu_config",
     "parse_migrate_transcript",
@@ -1290,6 +1291,7 @@ class XenErrorKind(Enum):
 
     DOMAIN_NOT_FOUND = "domain_not_found"
     XEND_NOT_RUNNING = "xend_not_running"
+    NO_HYPERVISOR = "no_hypervisor"
     MIGRATE_FAILED = "migrate_failed"
     LIBXL_FATAL = "libxl_fatal"
     LIBXL_ERROR = "libxl_error"
@@ -1320,6 +1322,25 @@ _XL_MIGRATE_FAILURES = (
 _XL_TARGET_CREATE_FAILED = r"migration target: Domain creation failed \(code (?P<rc>-?\d+)\)\."
 _XL_SUSPEND_FAILED = r"migration sender: libxl_domain_suspend failed \(rc=(?P<rc>-?\d+)\)"
 _ERROR_ONLY = r"Error: (?P<message>.*)"
+# No privcmd device: the kernel was booted without Xen (or the privcmd interface is missing), so no domain can run
+# here. Every toolstack dies opening it, before it looks at any domain; the open's errno is ENOENT
+# ("No such file or directory") because neither /dev/xen/privcmd nor /proc/xen/privcmd exists. Texts, xen-project/xen:
+# * Xen 4.7+ (libxencall): tools/libs/call/linux.c:54 osdep_xencall_open `PERROR("Could not obtain handle on
+#   privileged command interface")`, logged by xtl_logger_stdio.c as `xencall: error: MESSAGE: STRERROR`; then
+#   tools/libs/light/libxl.c:102 libxl_ctx_alloc `LOGEV(ERROR, errno, "cannot open libxc handle")` and
+#   tools/xl/xl.c:346 (RELEASE-4.17.3) `cannot init xl context`, exit 1. Seen verbatim in users' reports:
+#     xencall: error: Could not obtain handle on privileged command interface: No such file or directory
+#     libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: No such file or directory
+#     cannot init xl context
+# * Xen 4.1-4.6 (libxc): tools/libxc/xc_linux_osdep.c:54 (RELEASE-4.4.0) the same PERROR, which xc_private.h:127
+#   formats as `MESSAGE (%d = %s)` and xc_reportv tags `xc: error: ... : Internal error`; libxl.c:92 as above.
+# * Xen 3.3 xm opened libxc when imported (xm/main.py `xc = xen.lowlevel.xc.xc()`, commit 73d5acf5 until 75f6b53a)
+#   and died with `ERROR Internal error: Could not obtain handle on privileged command interface (2 = No such file or
+#   directory)` and a Python traceback ending in `xen.lowlevel.xc.Error: (1, 'Internal error', '... (2 = No such file
+#   or directory)')`. From Xen 3.4 xm only talks to xend, which cannot start without Xen: see _XEND_DOWN.
+# Any other errno (EACCES: not root) is a toolstack that is present but unusable, not a missing hypervisor.
+_NO_PRIVCMD = r"Could not obtain handle on privileged command interface(?:: | \(2 = )No such file or directory"
+_NO_LIBXC = r"libxl_ctx_alloc: cannot open libxc handle: No such file or directory"
 
 
 def parse_xen_error(text: str) -> XenError:
@@ -1351,6 +1372,12 @@ def parse_xen_error(text: str) -> XenError:
         message = _xm_error_message(lines)
         if message is not None:
             return XenError(XenErrorKind.MIGRATE_FAILED, message)
+    # After the migration verdicts: a migration's stderr carries the target's messages too, and a target without
+    # Xen says nothing about this node.
+    for pattern in (_NO_PRIVCMD, _NO_LIBXC):
+        for line in lines:
+            if _rx(pattern).search(line):
+                return XenError(XenErrorKind.NO_HYPERVISOR, line)
     for line in lines:
         if "FATAL ERROR" in line:
             return XenError(XenErrorKind.LIBXL_FATAL, line)
@@ -1376,6 +1403,17 @@ def _xm_error_message(lines: Sequence[str]) -> str | None:
             parts.append(more)
         return " ".join(parts)
     return None
+
+
+def is_control_domain(capabilities: str) -> bool:
+    """True when /proc/xen/capabilities text says this kernel runs as Xen's control domain (dom0).
+
+    Linux drivers/xen/xenfs/super.c capabilities_read: `control_d\\n` in the initial domain, empty in any other
+    guest; without Xen there is no such file. Xen's own start-up scripts decide the same way: `grep -q control_d
+    /proc/xen/capabilities` (tools/hotplug/Linux/init.d/xencommons:40 at RELEASE-4.1.0, when xend was current;
+    systemd/xendomains.service.in:13 today).
+    """
+    return "control_d" in capabilities.split()
 
 
 # `xl info` and `xm info`: `key<padded to 23> : value` (xl_info.c output_* via maybe_printf). `xl info -n` adds

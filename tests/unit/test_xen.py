@@ -41,6 +41,7 @@ from xenha.xen import (
     XendStatus,
     XenErrorKind,
     classify_flags,
+    is_control_domain,
     parse_disk_spec,
     parse_domu_config,
     parse_migrate_transcript,
@@ -377,6 +378,70 @@ def test_error_kinds_from_source_strings(text: str, kind: XenErrorKind) -> None:
     assert parse_xen_error(text).kind is kind
 
 
+# A kernel booted without Xen, as people pasted it (stderr, exit status 1). The xl texts are Xen 4.7+ (libxencall):
+# a xen-devel report of `xl version` in a NixOS test and a 2018 blog post on `xl dmesg` (libxl.c:108 there, 102 in
+# 4.11-4.17). The xm text is Xen 3.3's, whose xm opened libxc on import (Ubuntu forum posts of `xm list`/`xm info`,
+# 2008-2010); it also ends in a Python traceback.
+NO_XEN_REPORTS = {
+    "xl 4.11+": (
+        "xencall: error: Could not obtain handle on privileged command interface: No such file or directory\n"
+        "libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n"
+        "cannot init xl context\n"
+    ),
+    "xl 4.7-4.10": (
+        "xencall: error: Could not obtain handle on privileged command interface: No such file or directory\n"
+        "libxl: error: libxl.c:108:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n"
+        "cannot init xl context\n"
+    ),
+    "xm 3.3": (
+        "ERROR Internal error: Could not obtain handle on privileged command interface "
+        "(2 = No such file or directory)\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/sbin/xm", line 8, in <module>\n'
+        "    from xen.xm import main\n"
+        '  File "/usr/lib/python2.6/dist-packages/xen/xm/main.py", line 61, in <module>\n'
+        "    xc = xen.lowlevel.xc.xc()\n"
+        "xen.lowlevel.xc.Error: (1, 'Internal error', 'Could not obtain handle on privileged command interface "
+        "(2 = No such file or directory)')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("report", sorted(NO_XEN_REPORTS))
+def test_no_hypervisor_as_reported(report: str) -> None:
+    error = parse_xen_error(NO_XEN_REPORTS[report])
+    assert error.kind is XenErrorKind.NO_HYPERVISOR
+    assert error.message == NO_XEN_REPORTS[report].splitlines()[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # not root: the device is there, the toolstack is unusable (libxl.c LOGEV with EACCES)
+        ("libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: Permission denied\n", "libxl_error"),
+        ("xencall: error: Could not obtain handle on privileged command interface: Permission denied\n", "unknown"),
+        # libxl's line alone (an xl whose xencall line went elsewhere) still names the missing device
+        (
+            "libxl: error: libxl.c:92:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n",
+            "no_hypervisor",
+        ),
+        # a migration's stderr carries the target's messages: the verdict is about the migration
+        (NO_XEN_REPORTS["xl 4.11+"] + "Migration failed, resuming at sender.\n", "migrate_failed"),
+    ],
+)
+def test_no_hypervisor_only_for_a_missing_device(text: str, kind: str) -> None:
+    assert parse_xen_error(text).kind is XenErrorKind(kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "dom0"),
+    [("control_d\n", True), ("control_d", True), ("", False), ("\n", False), ("control_domain\n", False)],
+)
+def test_capabilities(text: str, dom0: bool) -> None:
+    """Linux drivers/xen/xenfs/super.c capabilities_read: "control_d\\n" in dom0, "" in any other domain."""
+    assert is_control_domain(text) is dom0
+
+
 def test_migrate_success() -> None:
     transcript = parse_migrate_transcript(read("reconstructed/xl/migrate_success_transcript.txt"))
     assert transcript.succeeded and not transcript.domain_left_at_sender and transcript.errors == ()
@@ -699,6 +764,57 @@ def test_mutated_sxp_raises_only_parse_error(expr: object, data: st.DataObject) 
 def test_error_classifiers_are_total(text: str) -> None:
     assert isinstance(parse_xen_error(text).kind, XenErrorKind)
     assert isinstance(parse_migrate_transcript(text).outcome, MigrateOutcome)
+
+
+# errno values open(2) can give for the privcmd device, with glibc's strerror text.
+_ERRNOS = {
+    2: "No such file or directory",
+    1: "Operation not permitted",
+    6: "No such device or address",
+    13: "Permission denied",
+    19: "No such device",
+}
+_PRIVCMD = "Could not obtain handle on privileged command interface"
+
+
+@st.composite
+def privcmd_failures(draw: st.DrawFn) -> tuple[int, str, str]:
+    """(errno, deciding line, stderr) of a toolstack that cannot open privcmd, as each era formats it.
+
+    xl 4.7+: xtl_logger_stdio.c `CONTEXT: error: MESSAGE: STRERROR` (xencall), then libxl.c LOGEV and xl.c's
+    `cannot init xl context`; xl 4.1-4.6: xc_private.h PERROR `MESSAGE (%d = %s)` tagged `xc: error: ...: Internal
+    error`; xm 3.3: libxc's `ERROR Internal error: ...` and a traceback ending in xen.lowlevel.xc.Error. Lines of
+    unrelated chatter (lower case, no punctuation: nothing the classifier looks for) may come before and after.
+    """
+    errno = draw(st.sampled_from(sorted(_ERRNOS)))
+    text = _ERRNOS[errno]
+    libxl = f"libxl: error: libxl.c:{draw(st.integers(1, 999))}:libxl_ctx_alloc: cannot open libxc handle: {text}"
+    era = draw(st.sampled_from(["xencall", "xc", "xm33"]))
+    if era == "xencall":
+        lines = [f"xencall: error: {_PRIVCMD}: {text}", libxl, "cannot init xl context"]
+    elif era == "xc":
+        lines = [f"xc: error: {_PRIVCMD} ({errno} = {text}): Internal error", libxl, "cannot init xl context"]
+    else:
+        lines = [
+            f"ERROR Internal error: {_PRIVCMD} ({errno} = {text})",
+            "Traceback (most recent call last):",
+            "    xc = xen.lowlevel.xc.xc()",
+            f"xen.lowlevel.xc.Error: (1, 'Internal error', '{_PRIVCMD} ({errno} = {text})')",
+        ]
+    chatter = st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789 -_/", max_size=30), max_size=3)
+    before, after = draw(chatter), draw(chatter)
+    return errno, lines[0], "".join(f"{line}\n" for line in [*before, *lines, *after])
+
+
+@FAST
+@given(privcmd_failures())
+def test_no_hypervisor_exactly_when_privcmd_does_not_exist(case: tuple[int, str, str]) -> None:
+    errno, deciding, text = case
+    error = parse_xen_error(text)
+    if errno == 2:  # ENOENT: neither /dev/xen/privcmd nor /proc/xen/privcmd, so no Xen under this kernel
+        assert (error.kind, error.message) == (XenErrorKind.NO_HYPERVISOR, deciding)
+    else:
+        assert error.kind is not XenErrorKind.NO_HYPERVISOR
 
 
 @pytest.mark.parametrize(
