@@ -430,6 +430,53 @@ def test_auto_toolstack_relearns_when_the_remembered_one_is_gone(node):
     assert (node.run_dir / "XenDomainHA" / "toolstack").read_text() == "xl\n"
 
 
+def hangs(script: Scripted, *argv: str, after: float = 17.5) -> Scripted:
+    """The command runs until the runner kills it at the op's deadline, `after` seconds in (Result.timed_out)."""
+    script.expect(list(argv), respond=lambda got: Result(got, None, "", "", after, timed_out=True))
+    return script
+
+
+def remember(node, tool: str) -> None:
+    (node.run_dir / "XenDomainHA").mkdir(parents=True, mode=0o700, exist_ok=True)
+    (node.run_dir / "XenDomainHA" / "toolstack").write_text(f"{tool}\n")
+
+
+@pytest.mark.parametrize("interval", [0, 10000])
+def test_auto_toolstack_does_not_fall_back_when_xl_hangs(node, interval):
+    """Issue 11: xl used up the budget, then xm found none left and took the blame; a hang is xl's failure."""
+    out = node("monitor", hangs(Scripted(), "xl", "list", "web1"), tool=None, interval=interval)
+    assert (out.code, out.reason) == (ExitCode.ERR_GENERIC, "domU web1: xl list timed out after 17.5s")
+
+
+@pytest.mark.parametrize("action", ["monitor", "stop", "start"])
+def test_remembered_toolstack_that_hangs_is_the_reason(node, action):
+    remember(node, "xm")
+    argv = ("xm", "list", "web1") if action == "monitor" else ("xm", "list")
+    out = node(action, hangs(Scripted(), *argv, after=20.0), tool=None)
+    assert (out.code, out.reason) == (ExitCode.ERR_GENERIC, "domU web1: xm list timed out after 20.0s")
+    assert (node.run_dir / "XenDomainHA" / "toolstack").read_text() == "xm\n"
+
+
+def test_no_fallback_once_the_budget_is_spent(node):
+    """xl answers, unusably, but only when the op has no time left: its failure is the answer, xm is not tried."""
+    refusal = "libxl: error: libxl.c:87:libxl_ctx_alloc: cannot open libxc handle: Permission denied\n"
+
+    def slow(got: tuple[str, ...]) -> Result:
+        time.sleep(0.6)
+        return Result(got, 1, "", refusal, 0.6)
+
+    script = Scripted()
+    script.expect(["xl", "list", "web1"], respond=slow)
+    out = node("monitor", script, tool=None, meta={"timeout": "1000"})  # a 0.5 s budget
+    assert (out.code, out.reason) == (ExitCode.ERR_GENERIC, "domU web1: xl list failed: " + refusal.strip())
+
+
+def test_xl_that_is_unusable_within_the_budget_still_falls_back(node):
+    refusal = "libxl: error: libxl.c:87:libxl_ctx_alloc: cannot open libxc handle: Permission denied\n"
+    script = Scripted().then("xl", "list", "web1", rc=1, stderr=refusal).then("xm", "list", "web1", stdout=one("xm"))
+    assert node("monitor", script, tool=None).code == ExitCode.SUCCESS
+
+
 def test_utilization_is_written_only_when_it_changes(node):
     util = {"autoset_utilization_cpu": "true", "autoset_utilization_hv_memory": "true"}
     script = (

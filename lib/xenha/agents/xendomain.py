@@ -106,8 +106,9 @@ AGENT = ocf.Agent(
             "Xen toolstack",
             "Which toolstack runs the domain: `xl`, `xm`, or `auto`. Auto prefers xl when the `xl` binary exists and "
             "answers, else xm, and remembers the choice in /run/xenha/XenDomainHA/toolstack so a monitor does not "
-            "probe every time (the file is re-checked when the remembered tool stops answering). Default: auto. "
-            "Reloadable.",
+            "probe every time. The other toolstack is tried only when the first is not installed or answers as an "
+            "unusable one (on Xen 4.1-4.4, xl with xend running); one that hangs is reported as timed out, never "
+            "replaced. Default: auto. Reloadable.",
             default="auto",
             reloadable=True,
         ),
@@ -543,8 +544,9 @@ def migrate_argv(tool: Tool, name: str, address: str, options: Sequence[str], po
 def _open(p: Params, ctx: Context, name: str | None) -> tuple[XenCtl, tuple[Domain, ...]]:
     """Pick the toolstack and run the first listing with it; with `auto` that listing is the probe.
 
-    The choice `auto` made is remembered in the state directory, so later monitors try it first.
-    Raises NotInstalled when no toolstack is installed, ToolError when the chosen one fails.
+    The choice `auto` made is remembered in the state directory, so later monitors try it first; the other one is
+    tried only when the remembered one is gone or answers unusably, never when it hangs (xenctl.open_toolstack).
+    Raises NotInstalled when no toolstack is installed, ToolError when the chosen one fails or times out.
     """
     if p.toolstack != "auto":
         return open_toolstack((p.toolstack,), ctx.run, ctx.deadline, name=name, who=p.who)
