@@ -6,10 +6,24 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from xenha_sim.lab import Lab, LabConfig, LabError
 
-__all__ = ["main"]
+__all__ = ["PEERS_SHIM", "main"]
+
+# ocf:linbit:drbd tests `-f /proc/drbd` and `-b /dev/drbdN` itself; with this BASH_ENV the world answers them.
+PEERS_SHIM = Path(__file__).with_name("ocf_drbd_shim.bash")
+
+FAULTS_DESCRIPTION = """\
+Run the fault matrix: each fault on a fresh 2-node cluster with the demo's configuration (DRBD r0/r1 promoted
+on ha1 and ha2, web1 on ha1, web2 on ha2). The simulated world's safety invariants are sampled every 0.5 s (no
+guest live on two nodes; no Primary/Primary without allow-two-primaries; no node Primary or UpToDate on data
+older than what a guest wrote; no guest started without an UpToDate copy of its disk). Per fault and agent set
+the report gives: safe (with the violations), recovered (every guest running once and DRBD back to the fault's
+expected end state within its time limit), seconds to recovery from the fault's last action, downtime per
+guest, and what pacemaker reported (failed actions with exit reasons, degraded states). Each cluster is built
+in the lab directory (an existing lab there is taken down) and torn down afterwards."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--token-ms", type=int, default=3000, help="corosync token timeout: most of the failover time")
     up.add_argument("--drbd-version", choices=["8.4", "9"], default="8.4")
     up.add_argument("--toolstack", choices=["xl", "xm"], default="xl")
+    up.add_argument("--prefix", default="xlab", help="namespace name prefix (default xlab)")
+    up.add_argument(
+        "--peers",
+        action="store_true",
+        help="let ocf:linbit:drbd run on the simulator too (BASH_ENV shim in every node's environment)",
+    )
     sub.add_parser("down", help="kill every node and delete the namespaces")
     sub.add_parser("status", help="pacemaker's view and the simulated world")
     ex = sub.add_parser("exec", help="run a command inside a node: exec NODE -- CMD...")
@@ -36,6 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the Xen+DRBD dual-primary demo, step by step with a timeline")
     demo.add_argument("--peers", action="store_true", help="also run it with ocf:linbit:drbd and ocf:heartbeat:Xen")
     demo.add_argument("--keep", action="store_true", help="leave the cluster running afterwards")
+    from xenha_sim.faultmatrix import EXIT_HELP
+
+    faults = sub.add_parser(
+        "faults",
+        help="the fault matrix: each fault on a fresh cluster, judged for safety and recovery",
+        description=FAULTS_DESCRIPTION,
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    faults.add_argument(
+        "--peers", action="store_true", help="also run every fault with ocf:linbit:drbd + ocf:heartbeat:Xen"
+    )
+    faults.add_argument("--only", metavar="LIST", help="comma-separated fault ids (see --list)")
+    faults.add_argument("--json", metavar="FILE", help="write every result to FILE as JSON")
+    faults.add_argument("--list", action="store_true", help="print the faults, their limits and expected end states")
+    faults.add_argument("--prefix", default="xlab", help="namespace name prefix of the clusters (default xlab)")
     return parser
 
 
@@ -52,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     token_ms=args.token_ms,
                     drbd_version=args.drbd_version,
                     toolstack=args.toolstack,
+                    prefix=args.prefix,
+                    extra_env={"BASH_ENV": str(PEERS_SHIM)} if args.peers else {},
                 ),
             )
             print(f"lab up: {', '.join(cfg.nodes)} online in {time.monotonic() - start:.1f}s ({lab.dir})")
@@ -89,7 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from xenha_sim.demo import run_demo
 
             return run_demo(lab, peers=args.peers, keep=args.keep)
+        elif args.command == "faults":
+            from xenha_sim.faultmatrix import faults_command
+
+            return faults_command(
+                lab, peers=args.peers, only=args.only, json_file=args.json, list_only=args.list, prefix=args.prefix
+            )
     except LabError as exc:
         print(f"xenha-lab: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
