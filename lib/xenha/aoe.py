@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getopt
-import logging
 import os
 import re
 import select
@@ -15,6 +14,7 @@ from enum import Enum, IntEnum
 from types import TracebackType
 
 from xenha.errors import NotInstalled, ParseError, PermissionDenied, ProgrammerError
+from xenha.ocf import log
 from xenha.run import Deadline
 
 __all__ = [
@@ -66,7 +66,7 @@ __all__ = [
     "vblade_argv",
 ]
 
-_log = logging.getLogger("xenha.aoe")
+_log = log.get("xenha.aoe")
 
 # --------------------------------------------------------------------------------------------------------------------
 # Addresses

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import random
 import signal
@@ -36,6 +35,7 @@ from xenha.drbdguard import GuardResult, Observed, Verdict, drbd_disks, observe,
 from xenha.errors import ConfigError, ParseError, XenhaError
 from xenha.hb1 import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
 from xenha.lock import StateDir
+from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
 
@@ -49,7 +49,7 @@ __all__ = [
     "settings_from",
 ]
 
-_log = logging.getLogger("xenha.bootguard")
+_log = log.get("xenha.bootguard")
 
 PROG = "xenha-bootguard"
 _LIST_S = 30.0

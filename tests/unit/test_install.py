@@ -32,7 +32,7 @@ def test_install_layout_and_uninstall(tmp_path):
     for group in ("xendomainsHA1", "xendomainsHA2"):
         assert (dest / "etc/ha.d/resource.d" / group).is_file()
     lib = dest / "usr/lib/python3/dist-packages/xenha"
-    assert (lib / "ocf.py").is_file() and (lib / "__pycache__").is_dir()
+    assert (lib / "ocf" / "__init__.py").is_file() and (lib / "ocf" / "__pycache__").is_dir()
     assert not (dest / "usr/lib/python3/dist-packages/xenha_sim").exists()  # the simulator is not the product
 
     for agent in AGENTS:

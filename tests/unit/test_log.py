@@ -1,13 +1,18 @@
-"""log.setup_logging: syslog datagrams with the HA tag and facility, HA_debug, silence without handlers."""
+"""ocf.log: syslog datagrams with the HA tag and facility, HA_debug, silence without handlers, and laziness."""
 
 from __future__ import annotations
 
 import io
 import logging
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 from xenha.log import setup_logging
-from xenha.ocf import Env
+from xenha.ocf import Env, log
+
+LIB = Path(__file__).resolve().parents[2] / "lib"
 
 
 def env(**environ: str) -> Env:
@@ -21,16 +26,13 @@ def test_syslog_datagram_has_priority_and_tag(tmp_path, monkeypatch):
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     server.bind(path)
     server.settimeout(2)
-    from xenha import log
-
-    monkeypatch.setattr(log.os.path, "exists", lambda p: p == "/dev/log")
-    monkeypatch.setattr(log._SyslogHandler, "connect", lambda self: _connect(self, path))
-    setup_logging("XenDomainHA", env(HA_LOGFACILITY="local5"), stderr=io.StringIO())
-    logging.getLogger("xenha.test").warning("domU web1: paused")
+    monkeypatch.setattr(log, "SYSLOG_SOCKET", path)
+    log.configure("XenDomainHA", "web1", "monitor", {"HA_LOGFACILITY": "local5"}, stderr=io.StringIO())
+    log.get("xenha.test").warning("domU web1: paused")
     data = server.recv(4096).decode()
     assert data.startswith(f"<{21 * 8 + 4}>XenDomainHA(web1)[")  # local5, warning
     assert data.endswith("]: WARNING: domU web1: paused")
-    logging.getLogger("xenha.test").debug("not sent without HA_debug")
+    log.get("xenha.test").debug("not sent without HA_debug")
     server.settimeout(0.2)
     try:
         server.recv(4096)
@@ -40,10 +42,15 @@ def test_syslog_datagram_has_priority_and_tag(tmp_path, monkeypatch):
         raise AssertionError("a debug line was sent although HA_debug is off")
 
 
-def _connect(handler, path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.connect(path)
-    handler.sock = sock
+def test_programs_that_are_not_agents_tag_name_and_pid(tmp_path, monkeypatch):
+    path = str(tmp_path / "log")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(2)
+    monkeypatch.setattr(log, "SYSLOG_SOCKET", path)
+    log.setup_logging("xenha-bootguard", "", {}, stderr=io.StringIO())
+    log.get("xenha.test").info("started")
+    assert server.recv(4096).decode().startswith(f"<{3 * 8 + 6}>xenha-bootguard[")  # daemon, info
 
 
 def test_no_handler_means_silence(capsys):
@@ -55,5 +62,25 @@ def test_no_handler_means_silence(capsys):
 def test_debug_level_follows_ha_debug():
     setup_logging("XenDomainHA", env(HA_LOGFACILITY="none", HA_debug="1"), stderr=io.StringIO())
     assert logging.getLogger("xenha").level == logging.DEBUG
+    assert log.get("xenha.test").is_enabled_for(log.DEBUG)
     setup_logging("XenDomainHA", env(HA_LOGFACILITY="none"), stderr=io.StringIO())
     assert logging.getLogger("xenha").level == logging.INFO
+    assert not log.get("xenha.test").is_enabled_for(log.DEBUG)
+
+
+def _modules_after(code: str, environ: str) -> set[str]:
+    script = (
+        f"import sys; sys.path.insert(0, {str(LIB)!r}); from xenha.ocf import log; "
+        f"log.configure('A', 'a', 'monitor', {environ}); {code}; print(' '.join(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-IS", "-c", script], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_a_debug_record_imports_nothing_an_info_record_sets_up_logging():
+    quiet = _modules_after("log.get('xenha.x').debug('healthy %s', 1)", "{'HA_LOGFACILITY': 'none'}")
+    assert "logging" not in quiet and "socket" not in quiet
+    loud = _modules_after("log.get('xenha.x').info('degraded')", "{'HA_LOGFACILITY': 'none'}")
+    assert "logging" in loud
+    traced = _modules_after("log.get('xenha.x').debug('x')", "{'HA_LOGFACILITY': 'none', 'HA_debug': '1'}")
+    assert "logging" in traced

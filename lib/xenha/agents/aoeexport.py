@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
 import re
 import select
@@ -33,7 +32,7 @@ from xenha.aoe import (
 from xenha.context import Context, bind_handlers
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.lock import StateDir
-from xenha.ocf import Env, ExitCode
+from xenha.ocf import Env, ExitCode, log
 from xenha.paths import Paths
 from xenha.run import Deadline, poll_until
 
@@ -54,7 +53,7 @@ __all__ = [
     "spawn_detached",
 ]
 
-_log = logging.getLogger("xenha.agents.aoeexport")
+_log = log.get("xenha.agents.aoeexport")
 
 # Seconds the pre-start check waits for another target to answer a Query Config broadcast. Targets on a LAN answer
 # within a millisecond; half a second leaves room for a busy vblade without slowing a failover noticeably.

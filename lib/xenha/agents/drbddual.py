@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -16,12 +15,12 @@ from xenha.drbd import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
 from xenha.drbdcmd import Drbd8Commands, commands_for
 from xenha.drbdmarks import SPLIT_BRAIN_MARK
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.ocf import Env, ExitCode, Handler
+from xenha.ocf import Env, ExitCode, Handler, log
 from xenha.run import Result, poll_until
 
 __all__ = ["AGENT", "HANDLERS", "Params", "main", "params_from"]
 
-_log = logging.getLogger("xenha.agents.drbddual")
+_log = log.get("xenha.agents.drbddual")
 
 _LONGDESC = """\
 Manages one DRBD resource as a promotable clone: started means the resource is up (attached and

@@ -23,7 +23,6 @@ Exit codes are LSB's: 0 done, 1 failed, 2 bad arguments, 6 not configured; statu
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
@@ -50,6 +49,7 @@ from xenha.hb1 import (
     status_line,
 )
 from xenha.lock import StateDir
+from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
 from xenha.xen import Domain, MigrationRole, parse_xen_error
@@ -71,7 +71,7 @@ __all__ = [
     "stop",
 ]
 
-_log = logging.getLogger("xenha.hb1")
+_log = log.get("xenha.hb1")
 
 ACTIONS = ("start", "stop", "status")
 # LSB init-script exit codes (heartbeat treats any non-zero start/stop as a failure).

@@ -9,7 +9,6 @@ membership (`crm_node -l`): it generates the file, or refuses one that disagrees
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,7 @@ from xenha.o2cb import (
     read_configfs_cluster,
     render_cluster_conf,
 )
-from xenha.ocf import Env, ExitCode
+from xenha.ocf import Env, ExitCode, log
 from xenha.run import Result, Runner
 
 __all__ = [
@@ -66,7 +65,7 @@ __all__ = [
     "validate_all",
 ]
 
-_log = logging.getLogger("xenha.agents.o2cb")
+_log = log.get("xenha.agents.o2cb")
 
 _LONGDESC = """\
 Brings the O2CB cluster stack of OCFS2 (the in-kernel node manager, disk heartbeat, network layer and DLM) online

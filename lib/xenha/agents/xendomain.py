@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -50,7 +49,7 @@ __all__ = [
     "stop_plan",
 ]
 
-_log = logging.getLogger("xenha.xendomain")
+_log = ocf.log.get("xenha.xendomain")
 
 _BOOL_TEXT = "true/false (also yes/no, 1/0, on/off)"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -11,6 +10,7 @@ from enum import IntEnum, unique
 from typing import TextIO
 
 from xenha.errors import ConfigError, NotInstalled, XenhaError
+from xenha.ocf import log
 
 __all__ = [
     "Action",
@@ -23,7 +23,7 @@ __all__ = [
     "run",
 ]
 
-_log = logging.getLogger("xenha.ocf")
+_log = log.get("xenha.ocf")
 
 
 @unique
@@ -253,9 +253,7 @@ def run(
         out.write(_usage(agent))
         return ExitCode.SUCCESS
 
-    from xenha.log import setup_logging
-
-    setup_logging(agent.name, env, stderr=err)
+    log.configure(agent.name, env.instance, env.action, environ, stderr=err)
     if not env.action:
         err.write(_usage(agent))
         emit_exit_reason(f"{agent.name}: no action given", environ, err)

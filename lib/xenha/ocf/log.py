@@ -1,0 +1,229 @@
+"""Logging the HA way, set up on the first record worth emitting: syslog `Agent(instance)[pid]`, HA_LOGFACILITY,
+HA_debug, OCF_TRACE_RA.
+
+Every agent operation is a fresh interpreter, and `logging` alone costs more to import than a whole healthy
+monitor should. Modules therefore hold a `Logger` from `get(name)`: a few slots that compare the record's level
+with the threshold `configure()` computed from the environment, and import `logging` and build the handlers
+only when a record passes. A healthy monitor, whose records are all debug, never imports it.
+Without `configure()` (tools, tests) records go straight to `logging.getLogger(name)` at any level.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Mapping
+    from typing import TextIO
+
+__all__ = ["DEBUG", "ERROR", "INFO", "WARNING", "Logger", "configure", "get", "setup_logging"]
+
+DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+
+# syslog(3) facility codes; logging.handlers is not imported for them: it drags in pickle and queue.
+_FACILITIES = {
+    "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6, "news": 7, "uucp": 8,
+    "cron": 9, "authpriv": 10, "ftp": 11, "local0": 16, "local1": 17, "local2": 18, "local3": 19, "local4": 20,
+    "local5": 21, "local6": 22, "local7": 23,
+}  # fmt: skip
+_SEVERITY = {DEBUG: 7, INFO: 6, WARNING: 4, ERROR: 3, 50: 2}
+SYSLOG_SOCKET = "/dev/log"
+
+
+class _Setup:
+    """What configure() was told; the handlers are built from it on the first record that passes."""
+
+    __slots__ = ("agent", "environ", "instance", "action", "stderr", "threshold", "ready")
+
+    def __init__(self) -> None:
+        self.agent = ""
+        self.environ: Mapping[str, str] = {}
+        self.instance = ""
+        self.action = ""
+        self.stderr: TextIO | None = None
+        self.threshold = 0  # unconfigured: everything goes to logging
+        self.ready = True  # unconfigured: nothing to build
+
+
+_SETUP = _Setup()
+
+
+class Logger:
+    """The part of logging.Logger that xenha uses; `logging` is imported on the first record that passes."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def debug(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        if _SETUP.threshold <= DEBUG:
+            _emit(self.name, DEBUG, msg, args, exc_info)
+
+    def info(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        if _SETUP.threshold <= INFO:
+            _emit(self.name, INFO, msg, args, exc_info)
+
+    def warning(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        if _SETUP.threshold <= WARNING:
+            _emit(self.name, WARNING, msg, args, exc_info)
+
+    def error(self, msg: str, *args: object, exc_info: bool = False) -> None:
+        _emit(self.name, ERROR, msg, args, exc_info)
+
+    def exception(self, msg: str, *args: object) -> None:
+        _emit(self.name, ERROR, msg, args, True)
+
+    def log(self, level: int, msg: str, *args: object, exc_info: bool = False) -> None:
+        if level >= _SETUP.threshold:
+            _emit(self.name, level, msg, args, exc_info)
+
+    def is_enabled_for(self, level: int) -> bool:
+        return level >= _SETUP.threshold
+
+
+def get(name: str) -> Logger:
+    """The logger of module `name` (e.g. `xenha.drbd`); costs nothing until a record passes the threshold."""
+    return Logger(name)
+
+
+def _emit(name: str, level: int, msg: str, args: tuple[object, ...], exc_info: bool) -> None:
+    import logging
+
+    if not _SETUP.ready:
+        _SETUP.ready = True
+        _build_handlers()
+    logging.getLogger(name).log(level, msg, *args, exc_info=exc_info)
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    return str(environ.get(name, "0")).strip().lower() not in ("0", "", "false", "no", "off")
+
+
+def configure(
+    agent: str, instance: str, action: str, environ: Mapping[str, str], *, stderr: TextIO | None = None
+) -> None:
+    """Remember how this invocation logs; nothing is imported or opened until a record passes the threshold.
+
+    The threshold is debug with HA_debug or OCF_TRACE_RA, else info (what ocf-shellfuncs' ha_log does).
+    """
+    _SETUP.agent, _SETUP.instance, _SETUP.action = agent, instance, action
+    _SETUP.environ, _SETUP.stderr = environ, stderr
+    _SETUP.threshold = DEBUG if _flag(environ, "HA_debug") or _flag(environ, "OCF_TRACE_RA") else INFO
+    _SETUP.ready = False
+    if "logging" in sys.modules:  # a second configure() in one process (tests): rebuild at the next record
+        _reset_handlers()
+
+
+def _reset_handlers() -> None:
+    import logging
+
+    root = logging.getLogger("xenha")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+
+
+def setup_logging(agent_name: str, instance: str, environ: Mapping[str, str], *, stderr: TextIO | None = None) -> None:
+    """For programs other than OCF agents (daemons, scripts): configure and build the handlers at once."""
+    configure(agent_name, instance, "", environ, stderr=stderr)
+    _SETUP.ready = True
+    _build_handlers()
+
+
+def _build_handlers() -> None:
+    """The `xenha` logger's handlers: syslog (HA_LOGFACILITY), stderr (a terminal or XENHA_LOG_STDERR), trace."""
+    import logging
+
+    _reset_handlers()
+    environ = _SETUP.environ
+    root = logging.getLogger("xenha")
+    debug = _flag(environ, "HA_debug")
+    root.setLevel(_SETUP.threshold or DEBUG)
+    root.propagate = False
+    tag = f"{_SETUP.agent}({_SETUP.instance})[{os.getpid()}]" if _SETUP.instance else f"{_SETUP.agent}[{os.getpid()}]"
+
+    facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower() or "daemon"
+    if facility != "none" and os.path.exists(SYSLOG_SOCKET):
+        handler = _syslog_handler(SYSLOG_SOCKET, _FACILITIES.get(facility, _FACILITIES["daemon"]), f"{tag}: ")
+        if handler is not None:
+            handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            handler.setLevel(DEBUG if debug else INFO)
+            root.addHandler(handler)
+
+    stream = _SETUP.stderr or sys.stderr
+    if stream.isatty() or environ.get("XENHA_LOG_STDERR"):
+        term = logging.StreamHandler(stream)
+        term.setFormatter(logging.Formatter(f"%(asctime)s {tag}: %(levelname)s: %(message)s", "%H:%M:%S"))
+        root.addHandler(term)
+
+    trace = _trace_handler()
+    if trace is not None:
+        root.addHandler(trace)
+    if not root.handlers:
+        # Without syslog, terminal or trace, say nothing: logging's last-resort handler would print warnings on
+        # stderr, ahead of the one exit reason line that belongs there.
+        root.addHandler(logging.NullHandler())
+
+
+def _syslog_handler(address: str, facility: int, ident: str) -> logging.Handler | None:
+    """RFC 3164 datagrams to /dev/log (`<PRI>TAG: message`); never raises when the socket is missing or full."""
+    import logging
+    import socket
+
+    class SyslogHandler(logging.Handler):
+        def __init__(self, sock: socket.socket) -> None:
+            super().__init__()
+            self.sock: socket.socket | None = sock
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if self.sock is None:
+                return
+            priority = facility * 8 + _SEVERITY.get(record.levelno, 6)
+            try:
+                self.sock.send(f"<{priority}>{ident}{self.format(record)}".encode("utf-8", "replace"))
+            except OSError:
+                pass
+
+        def close(self) -> None:
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
+            super().close()
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        sock.connect(address)
+    except OSError:
+        sock.close()
+        return None
+    return SyslogHandler(sock)
+
+
+def _trace_handler() -> logging.Handler | None:
+    """OCF_TRACE_RA: debug lines to OCF_TRACE_FILE or $HA_VARLIB/trace_ra/<type>/<instance>.<action>.<date>."""
+    import logging
+    import socket
+    import time
+
+    environ = _SETUP.environ
+    if not _flag(environ, "OCF_TRACE_RA"):
+        return None
+    path = environ.get("OCF_TRACE_FILE")
+    if not path or path in ("1", "yes"):
+        directory = os.path.join(environ.get("HA_VARLIB", "/var/lib/heartbeat"), "trace_ra", _SETUP.agent)
+        stamp = time.strftime("%Y-%m-%d.%H:%M:%S")
+        path = os.path.join(directory, f"{_SETUP.instance}.{_SETUP.action}.{stamp}")
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handler = logging.FileHandler(path)
+    except OSError:
+        return None
+    host = socket.gethostname()
+    fmt = f"%(asctime)s {host} {_SETUP.agent}[%(process)d] %(levelname)s: %(message)s"
+    handler.setFormatter(logging.Formatter(fmt))
+    handler.setLevel(DEBUG)
+    return handler
