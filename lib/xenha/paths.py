@@ -17,6 +17,8 @@ class Paths:
     """File-system locations; `from_environ` applies the XENHA_* overrides."""
 
     proc_drbd: str = "/proc/drbd"
+    # xenfs: `control_d` on a Xen dom0, empty in a domU; without Xen not even its directory (xenctl.has_hypervisor).
+    xen_capabilities: str = "/proc/xen/capabilities"
     run_dir: str = "/run/xenha"
     drbd_conf: str = "/etc/drbd.conf"
     xen_conf_dir: str = "/etc/xen"
@@ -25,11 +27,15 @@ class Paths:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Paths:
-        """Defaults, overridden by XENHA_PROC_DRBD, XENHA_RUN_DIR and HA_VARLIB; PATH is searched first."""
+        """Defaults, overridden by XENHA_PROC_DRBD, XENHA_PROC_XEN_CAPABILITIES, XENHA_RUN_DIR and HA_VARLIB.
+
+        PATH is searched first.
+        """
         path_dirs = tuple(d for d in environ.get("PATH", "").split(":") if d)
         search = path_dirs + tuple(d for d in SBIN_DIRS if d not in path_dirs)
         return cls(
             proc_drbd=environ.get("XENHA_PROC_DRBD") or "/proc/drbd",
+            xen_capabilities=environ.get("XENHA_PROC_XEN_CAPABILITIES") or "/proc/xen/capabilities",
             run_dir=environ.get("XENHA_RUN_DIR") or "/run/xenha",
             ha_varlib=environ.get("HA_VARLIB") or "/var/lib/heartbeat",
             search_path=search,

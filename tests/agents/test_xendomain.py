@@ -155,12 +155,21 @@ def node(tmp_path):
     proc = tmp_path / "proc_drbd"
     proc.write_text((FIXTURES / "reconstructed/proc_drbd/84_connected_secondary_secondary.txt").read_text())
     runner_dir = tmp_path / "run"
+    # xenfs of a dom0 (Linux drivers/xen/xenfs/super.c); a node without Xen has no /proc/xen at all (no_xen())
+    capabilities = tmp_path / "proc_xen" / "capabilities"
+    capabilities.parent.mkdir()
+    capabilities.write_text("control_d\n")
 
     class Node:
         def __init__(self) -> None:
             self.config = config
             self.proc = proc
             self.run_dir = runner_dir
+            self.capabilities = capabilities
+
+        def no_xen(self) -> None:
+            """A kernel booted without Xen: not even the /proc/xen mount point (xenbus_init makes it under Xen)."""
+            shutil.rmtree(capabilities.parent)
 
         def __call__(self, action: str, script: Scripted, *, tool: str | None = "xl", interval: int = 10000,
                      meta: dict[str, str] | None = None, env: dict[str, str] | None = None,
@@ -172,6 +181,7 @@ def node(tmp_path):
                 "OCF_RESOURCE_TYPE": "XenDomainHA",
                 "XENHA_RUN_DIR": str(runner_dir),
                 "XENHA_PROC_DRBD": str(proc),
+                "XENHA_PROC_XEN_CAPABILITIES": str(capabilities),
                 "PATH": "/nonexistent",
                 "OCF_RESKEY_CRM_meta_timeout": "20000",
                 "OCF_RESKEY_CRM_meta_interval": str(interval),
@@ -475,6 +485,98 @@ def test_xl_that_is_unusable_within_the_budget_still_falls_back(node):
     refusal = "libxl: error: libxl.c:87:libxl_ctx_alloc: cannot open libxc handle: Permission denied\n"
     script = Scripted().then("xl", "list", "web1", rc=1, stderr=refusal).then("xm", "list", "web1", stdout=one("xm"))
     assert node("monitor", script, tool=None).code == ExitCode.SUCCESS
+
+
+# -- a node without Xen (issue 11) -----------------------------------------------------------------------------------
+
+# What xl prints on a kernel booted without Xen: Xen 4.7+ (tools/libs/call/linux.c:54, tools/libs/light/libxl.c:102,
+# tools/xl/xl.c:346 at RELEASE-4.17.3; the same three lines appear in users' reports), and Xen 4.1-4.6, where libxc
+# opened privcmd itself (tools/libxc/xc_linux_osdep.c:54, xc_private.h:127, libxl.c:92 at RELEASE-4.4.0).
+XL_NO_XEN = {
+    "4.17": (
+        "xencall: error: Could not obtain handle on privileged command interface: No such file or directory\n"
+        "libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n"
+        "cannot init xl context\n"
+    ),
+    "4.4": (
+        "xc: error: Could not obtain handle on privileged command interface (2 = No such file or directory): "
+        "Internal error\n"
+        "libxl: error: libxl.c:92:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n"
+        "cannot init xl context\n"
+    ),
+}
+XEND_DOWN = "Error: Unable to connect to xend: No such file or directory. Is xend running?\n"
+
+
+@pytest.mark.parametrize("xen", sorted(XL_NO_XEN))
+@pytest.mark.parametrize("tool", ["xl", None])
+def test_probe_without_xen_is_7_with_an_info_line(node, xen, tool):
+    node.no_xen()
+    out = node("monitor", Scripted().then("xl", "list", "web1", rc=1, stderr=XL_NO_XEN[xen]), tool=tool, interval=0)
+    assert (out.code, out.reasons) == (ExitCode.NOT_RUNNING, [])
+    assert "INFO: domU web1: no Xen hypervisor here (xl list: " in out.stderr
+    assert not (node.run_dir / "XenDomainHA" / "toolstack").exists()
+
+
+def test_recurring_monitor_without_xen_is_7_with_a_warning(node):
+    node.no_xen()
+    out = node("monitor", Scripted().then("xl", "list", "web1", rc=1, stderr=XL_NO_XEN["4.17"]), tool=None)
+    assert (out.code, out.reasons) == (ExitCode.NOT_RUNNING, [])
+    assert "WARNING: domU web1: no Xen hypervisor here" in out.stderr
+
+
+@pytest.mark.parametrize("caps", [None, ""])  # no xenfs at all; xenfs of a domU (empty)
+def test_xm_without_xen_is_7_and_stop_succeeds(node, caps):
+    if caps is None:
+        node.no_xen()
+    else:
+        node.capabilities.write_text(caps)
+    out = node("monitor", Scripted().then("xm", "list", "web1", rc=1, stderr=XEND_DOWN), tool="xm", interval=0)
+    assert (out.code, out.reasons) == (ExitCode.NOT_RUNNING, [])
+    assert "no Xen hypervisor here (xm list: " + XEND_DOWN.strip() in out.stderr
+    out = node("stop", Scripted().then("xm", "list", rc=1, stderr=XEND_DOWN), tool="xm")
+    assert (out.code, out.reasons) == (ExitCode.SUCCESS, [])
+    assert "INFO: domU web1: no Xen hypervisor here" in out.stderr
+
+
+def test_stop_without_xen_is_one_list(node):
+    node.no_xen()
+    out = node("stop", Scripted().then("xl", "list", rc=1, stderr=XL_NO_XEN["4.17"]), tool=None)
+    assert (out.code, out.reasons) == (ExitCode.SUCCESS, [])
+    assert "nothing to stop" in out.stderr
+
+
+@pytest.mark.parametrize("action", ["start", "migrate_from"])
+def test_start_without_xen_is_not_installed(node, action):
+    node.no_xen()
+    out = node(action, Scripted().then("xl", "list", rc=1, stderr=XL_NO_XEN["4.17"]), tool=None)
+    assert out.code == ExitCode.ERR_INSTALLED
+    assert out.reason.startswith("domU web1: no Xen hypervisor here (xl list: xencall: error: Could not obtain")
+
+
+@pytest.mark.parametrize("interval", [0, 10000])
+def test_a_broken_toolstack_on_a_dom0_stays_an_error(node, interval):
+    """The same words while xenfs says dom0 (privcmd missing on a running Xen): a guest may run unseen, so 1."""
+    script = Scripted().then("xl", "list", "web1", rc=1, stderr=XL_NO_XEN["4.17"])
+    out = node("monitor", script, tool="xl", interval=interval)
+    assert out.code == ExitCode.ERR_GENERIC
+    assert out.reason.startswith("domU web1: xl list failed: xencall: error: Could not obtain handle")
+
+
+def test_xend_down_on_a_dom0_stays_an_error_in_a_probe(node):
+    out = node("monitor", Scripted().then("xm", "list", "web1", rc=1, stderr=XEND_DOWN), tool="xm", interval=0)
+    assert (out.code, out.reason) == (ExitCode.ERR_GENERIC, "domU web1: xm list failed: " + XEND_DOWN.strip())
+
+
+@pytest.mark.parametrize("how", ["unmounted", "unreadable"])
+def test_capabilities_that_say_nothing_do_not_mean_no_xen(node, how):
+    """/proc/xen without xenfs mounted exists only under Xen; a file that cannot be read proves nothing either."""
+    node.capabilities.unlink()
+    if how == "unreadable":
+        node.capabilities.mkdir()  # read() fails with EISDIR
+    for tool, stderr in (("xm", XEND_DOWN), ("xl", XL_NO_XEN["4.17"])):
+        out = node("monitor", Scripted().then(tool, "list", "web1", rc=1, stderr=stderr), tool=tool, interval=0)
+        assert out.code == ExitCode.ERR_GENERIC
 
 
 def test_utilization_is_written_only_when_it_changes(node):

@@ -30,7 +30,7 @@ from xenha.xen import (
     parse_xen_error,
     parse_xl_info,
 )
-from xenha.xenctl import Tool, XenCtl, find_domain, open_toolstack
+from xenha.xenctl import NoHypervisor, Tool, XenCtl, find_domain, open_toolstack
 
 __all__ = [
     "AGENT",
@@ -68,6 +68,15 @@ AGENT = ocf.Agent(
         "resource name, including the transient names of a live migration (NAME--incoming, NAME--migratedaway, "
         "migrating-NAME). A probe answers 7 for a domU that is not here, and never fails for a missing config "
         "file or toolstack.\n\n"
+        "No Xen here: on a node booted without the Xen hypervisor, or without its privcmd interface (`xl list` "
+        'fails with "Could not obtain handle on privileged command interface: No such file or directory"; with '
+        "xm, xend is unreachable and /proc/xen/capabilities does not say control_d), no domU can run. Then every "
+        "monitor answers not running (7), probes and recurring monitors alike, stop succeeds, and start, migrate_to "
+        "and migrate_from fail with not installed (5), which keeps the domU off this node until the failure is "
+        "cleared. A toolstack that is there but fails otherwise (xend stopped on a dom0, a libxl error, output it "
+        "cannot parse) is a generic error (1), probes included, because the domU may then be running unseen. So is "
+        "a toolstack that does not answer within the operation's timeout: the reason names it (\"xl list timed "
+        'out after 20.0s"), and toolstack=auto does not try the other one then.\n\n'
         "DRBD guard (drbd_guard, on by default): before start, every DRBD device the domU uses (drbd:RES disks of "
         "the block-drbd script, phy:/dev/drbdN, phy:/dev/drbd/by-res/RES[/VOL]) must be UpToDate here and must not "
         "be held Primary by a peer while Secondary here, unless a live migration into this node is under way; "
@@ -545,13 +554,15 @@ def _open(p: Params, ctx: Context, name: str | None) -> tuple[XenCtl, tuple[Doma
 
     The choice `auto` made is remembered in the state directory, so later monitors try it first; the other one is
     tried only when the remembered one is gone or answers unusably, never when it hangs (xenctl.open_toolstack).
-    Raises NotInstalled when no toolstack is installed, ToolError when the chosen one fails or times out.
+    Raises NotInstalled when no toolstack is installed, NoHypervisor when there is no Xen here, ToolError when the
+    chosen one fails or times out.
     """
+    caps = ctx.paths.xen_capabilities
     if p.toolstack != "auto":
-        return open_toolstack((p.toolstack,), ctx.run, ctx.deadline, name=name, who=p.who)
+        return open_toolstack((p.toolstack,), ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps)
     cached = (ctx.state.read(_STATE_TOOLSTACK) or "").strip()
     order: tuple[Tool, ...] = ("xm", "xl") if cached == "xm" else ("xl", "xm")
-    xen, listing = open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who)
+    xen, listing = open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps)
     if xen.tool != cached:
         _remember_toolstack(ctx, xen.tool)
     return xen, listing
@@ -651,7 +662,11 @@ def _await_running(xen: XenCtl, p: Params, deadline: Deadline, action: str) -> E
 
 def stop(p: Params, ctx: Context) -> ExitCode:
     """Shut the domU down cleanly, destroy it if it does not finish in time; one `xl list` when it is not here."""
-    xen, domains = _open(p, ctx, None)
+    try:
+        xen, domains = _open(p, ctx, None)
+    except NoHypervisor as exc:
+        _log.info("%s; nothing can run here, so nothing to stop", exc.reason)
+        return ExitCode.SUCCESS
     steps = stop_plan(domains, p.name)
     if not steps and any(d.name is None for d in domains):
         steps = _await_reboot(xen, p, ctx)
@@ -748,8 +763,19 @@ def _destroy(xen: XenCtl, name: str, deadline: Deadline) -> None:
 
 
 def monitor(p: Params, ctx: Context) -> ExitCode:
-    """One `xl list NAME`: running/blocked 0, paused 0 with a warning, absent 7, crashed or shut down 1."""
-    _, domains = _open(p, ctx, p.name)
+    """One `xl list NAME`: running/blocked 0, paused 0 with a warning, absent 7, crashed or shut down 1.
+
+    No Xen hypervisor here is 7 as well, for a probe and a recurring monitor alike: nothing can run on this node.
+    A toolstack that is there but fails or hangs is 1, probes included: then the domU may be running unseen.
+    """
+    try:
+        _, domains = _open(p, ctx, p.name)
+    except NoHypervisor as exc:
+        # A probe on a node booted without Xen is routine; a recurring monitor finding it means the node changed
+        # under a domU we thought ran here.
+        level = ocf.log.INFO if ctx.env.is_probe else ocf.log.WARNING
+        _log.log(level, "%s; nothing can run here, not running", exc.reason)
+        return ExitCode.NOT_RUNNING
     domain = find_domain(domains, p.name)
     health = assess(domain)
     if domain is None or health is Health.ABSENT:
@@ -935,7 +961,7 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
 
 
 def _validate_environment(p: Params, ctx: Context, tool: Tool) -> None:
-    xen = XenCtl(tool, ctx.run, ctx.deadline, p.who)
+    xen = XenCtl(tool, ctx.run, ctx.deadline, p.who, ctx.paths.xen_capabilities)
     running = xen.domain(p.name) is not None
     if not running and p.domu is not None and p.domu.memory_mib:
         result = xen.call("info")
