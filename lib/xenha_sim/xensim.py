@@ -20,6 +20,11 @@ Time-driven changes (a guest finishing its shutdown, a migration progressing) ar
 applied by `advance(state, now)`, which the world calls before every transaction. `advance` also enforces the
 invariant of the lab: no guest ever runs on two nodes at once (SplitBrain is raised, loudly, otherwise).
 
+A node may have a /proc/xen/capabilities of its own (path in state["nodes"][n]["xen_capabilities"], see
+set_capabilities_file): `after_save` keeps it as Linux would, `control_d` while the node is up, and neither the file
+nor its directory while it is down (a kernel without Xen has no /proc/xen), so that a program told the path
+(XENHA_PROC_XEN_CAPABILITIES) sees the same node the simulated tools show.
+
 Migrations follow the real tools (GRAMMAR.md §4.4, tools/xl/xl_migrate.c, xend XendCheckpoint.py):
   xl: during the transfer the source keeps its name and keeps running while the target shows `NAME--incoming`
       paused (`--p---`); in the final handshake the source is suspended (`---ss-`) and renamed
@@ -32,6 +37,7 @@ the migration at the end of the transfer, not at its start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -51,6 +57,7 @@ __all__ = [
     "SplitBrain",
     "XenSimError",
     "advance",
+    "after_save",
     "clear_fault",
     "crash_guest",
     "crash_node",
@@ -68,6 +75,7 @@ __all__ = [
     "reserve_memory",
     "resolve_host",
     "restart_node",
+    "set_capabilities_file",
     "set_config",
     "set_guest_behaviour",
     "set_migrate_fail_at",
@@ -801,6 +809,52 @@ def advance(state: State, now: float) -> None:
             if delay is not None and now >= float(rec["shutdown_at"]) + delay:
                 _complete_shutdown(state, node, rec, float(rec["shutdown_at"]) + delay)
     _check_single_instance(state)
+
+
+def after_save(state: State, now: float) -> None:
+    """Rewrite each node's capabilities file that changed: `control_d` when up; file and directory gone when down."""
+    for record in state.get("nodes", {}).values():
+        path = record.get("xen_capabilities")
+        if path:
+            _write_capabilities(path, bool(record.get("alive")))
+
+
+def _write_capabilities(path: str, alive: bool) -> None:
+    # Linux: drivers/xen/xenfs/super.c capabilities_read gives "control_d\n" in dom0; without Xen there is no /proc/xen
+    # (drivers/xen/xenbus/xenbus_probe.c xenbus_init creates that mount point only when xen_domain()).
+    try:
+        with open(path, encoding="ascii") as handle:
+            current: str | None = handle.read()
+    except OSError:
+        current = None
+    wanted = "control_d\n" if alive else None
+    if current == wanted:
+        return
+    directory = os.path.dirname(path)
+    if wanted is None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        with contextlib.suppress(OSError):  # only its own, empty directory goes
+            os.rmdir(directory)
+        return
+    os.makedirs(directory, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "w", encoding="ascii") as handle:
+        handle.write(wanted)
+    os.replace(tmp, path)
+
+
+def set_capabilities_file(state: State, node: str, path: str) -> None:
+    """Give `node` its own /proc/xen/capabilities at `path`, kept by after_save from the next saved change on.
+
+    `path` should be a file in a directory of its own (`.../proc_xen/capabilities`): while the node is down both go,
+    as /proc/xen does on a kernel without Xen; a directory without the file would be xenfs not mounted under Xen.
+    """
+    record = node_state(state, node)
+    if record is None:
+        raise XenSimError(f"unknown node {node}")
+    record["xen_capabilities"] = path
+    _xen(state)  # the world runs a subsystem's hooks only once its section holds something
 
 
 def on_node_crash(state: State, node: str, now: float | None = None) -> None:

@@ -1,7 +1,8 @@
 """The simulator's `xl` and `xm`: argv in; the real tools' stdout, stderr and exit status out (GRAMMAR.md §4).
 
 Each front end reads the world as the node named by $XENHA_SIM_NODE, sleeps first when the node's tool is made to
-hang (state["nodes"][n]["hang"]["xl"|"xm"]), and prints what the real tool prints for the same situation:
+hang (state["nodes"][n]["hang"]["xl"|"xm"]), and prints what the real tool prints for the same situation; on a node
+that is down, what it prints under a kernel booted without Xen (_NO_XEN):
 
 * xl: Xen 4.17's tools/xl (xl_info.c, xl_vmcontrol.c, xl_migrate.c, xl_utils.c); libxl error lines use the
   `libxl: error: FILE:LINE:FUNC: Domain N:MESSAGE` form of that release.
@@ -70,6 +71,24 @@ Options:
 """
 # The usage text above is the real one of xen/xm/migrate.py (Xen 3.4), as xm/commitmsg_migrate_live_error_*.txt show
 # it (those copies carry quoted-printable "=3D" for "="); cmdHelp prints it with `print`, hence the blank line.
+
+# A node that is down is, to a process still running there, a kernel without Xen: what each tool prints then, exit 1.
+# xl (Xen 4.17.3): xl_ctx_alloc fails before any sub-command runs. tools/libs/call/linux.c:54 osdep_xencall_open
+# finds neither /dev/xen/privcmd nor /proc/xen/privcmd (ENOENT) and logs through xtl_logger_stdio.c as
+# `xencall: error: MSG: STRERROR`; tools/libs/light/libxl.c:102 libxl_ctx_alloc logs `cannot open libxc handle`
+# with errno; tools/xl/xl.c:346 prints `cannot init xl context` and exits 1. Users' reports show these three lines.
+# xm (Xen 3.4-4.4): xend cannot run without Xen, so its socket is not there: main.py _run_cmd (RELEASE-4.1.0:4008-4012)
+# catches socket.error and prints `Error: Unable to connect to xend: %s. Is xend running?` with strerror(ENOENT),
+# then exits 1 (reconstructed/xm/error_xend_not_running_stderr.txt), the words of a stopped xend on a dom0: only
+# xenfs tells the two apart (xensim keeps each node's /proc/xen/capabilities, see xensim.set_capabilities_file).
+_NO_XEN = {
+    "xl": (
+        "xencall: error: Could not obtain handle on privileged command interface: No such file or directory",
+        "libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: No such file or directory",
+        "cannot init xl context",
+    ),
+    "xm": ("Error: Unable to connect to xend: No such file or directory. Is xend running?",),
+}
 
 
 # -- rendering (pure) ------------------------------------------------------------------------------------------
@@ -533,7 +552,7 @@ class _Ctx:
             self.warn(f"xenha-sim: node {self.node} is not in the world at {self.world.path}")
             raise _Exit(1)
         if not record.get("alive"):
-            self.warn(f"xenha-sim: node {self.node} is down")
+            self.warn(*_NO_XEN[self.tool])
             raise _Exit(1)
         hang = xensim.tool_hang(state, self.node, self.tool)
         if hang > 0:
@@ -1312,7 +1331,7 @@ def xm_main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | Non
         record = node_state(ctx.read(), ctx.node) or {}
         if not record.get("xend_running", True):
             # main.py _run_cmd: socket.error on xend's unix socket (reconstructed/xm/error_xend_not_running_stderr.txt)
-            ctx.warn("Error: Unable to connect to xend: No such file or directory. Is xend running?")
+            ctx.warn(*_NO_XEN["xm"])
             return 1
         return command(ctx, args[1:])
     except _Exit as exc:

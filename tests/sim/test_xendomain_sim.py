@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.sim.conftest import REPO, Sim
-from xenha_sim import drbdsim, xensim
+from xenha_sim import drbdsim, faults, xensim
 
 AGENT = str(REPO / "ocf" / "XenDomainHA")
 PEER = "/usr/lib/ocf/resource.d/heartbeat/Xen"
@@ -60,6 +60,11 @@ class Cluster:
             shim.chmod(0o755)
         with sim.world.transaction() as state:
             xensim.set_config(state, shutdown_delay=0.2, migrate_min_s=0.3, migrate_s_per_gib=0.5)
+            for node in ("ha1", "ha2"):  # each node's xenfs, kept by the simulator: control_d while the node is up
+                xensim.set_capabilities_file(state, node, str(self.capabilities(node)))
+
+    def capabilities(self, node: str) -> Path:
+        return self.root / "nodes" / node / "proc_xen" / "capabilities"
 
     def agent(self, node: str, action: str, *, meta: dict[str, str] | None = None, interval: int = 10000,
               path: str | None = None, agent: str = AGENT, **params: str) -> Run:  # fmt: skip
@@ -67,6 +72,7 @@ class Cluster:
         extra = {
             "PATH": path or f"{self.shims}:{self.sim.bindir}:/usr/sbin:/usr/bin:/sbin:/bin",
             "XENHA_RUN_DIR": str(self.root / "run" / node),
+            "XENHA_PROC_XEN_CAPABILITIES": str(self.capabilities(node)),
             "HA_LOGFACILITY": "none",
             "XENHA_LOG_STDERR": "1",
             "OCF_ROOT": "/usr/lib/ocf",
@@ -167,6 +173,56 @@ def test_auto_toolstack_prefers_xl_and_remembers(cluster):
 def test_probe_without_any_toolstack_is_not_running(cluster):
     run = cluster.agent("ha1", "monitor", interval=0, path="/usr/bin:/bin")
     assert (run.code, run.reason) == (7, "")
+
+
+def test_hung_xl_is_the_reason_and_xm_is_not_tried(cluster):
+    """Issue 11: with toolstack=auto a hung `xl` used the whole budget, then `xm` took the blame for the timeout."""
+    cluster.change(xensim.set_tool_hang, "ha1", "xl", 10.0)
+    run = cluster.agent("ha1", "monitor", interval=0, meta={"timeout": "2000"})  # 1.5 s for the op
+    assert (run.code, run.calls) == (1, ["xl list web1"])
+    assert run.reason.startswith("domU web1: xl list timed out after 1.")
+    assert run.elapsed < 5.0
+
+
+def test_hung_remembered_xm_is_the_reason_and_xl_is_not_tried(cluster):
+    state_dir = cluster.root / "run" / "ha1" / "XenDomainHA"
+    state_dir.mkdir(parents=True, mode=0o700)
+    (state_dir / "toolstack").write_text("xm\n")
+    cluster.change(xensim.set_tool_hang, "ha1", "xm", 10.0)
+    run = cluster.agent("ha1", "stop", meta={"timeout": "2000"})
+    assert (run.code, run.calls) == (1, ["xm list"])
+    assert run.reason.startswith("domU web1: xm list timed out after 1.")
+
+
+@pytest.mark.parametrize("tool", [*TOOLS, "auto"])
+def test_a_node_without_xen_runs_nothing(cluster, tool):
+    """Issue 11: a lab node whose world record crashed while its pacemaker ran answered a probe with 1, and the
+    cluster restarted a healthy guest ("might be active on 2 nodes"). Without Xen nothing runs here: 7, stop 0."""
+    started(cluster, "xl", "ha2")
+    cluster.change(faults.crash_node, "ha1")
+    first = "xl" if tool == "auto" else tool
+    probe = cluster.agent("ha1", "monitor", toolstack=tool, interval=0)
+    assert (probe.code, probe.calls, probe.reason) == (7, [f"{first} list web1"], "")
+    assert "INFO: domU web1: no Xen hypervisor here" in probe.stderr
+    monitor = cluster.agent("ha1", "monitor", toolstack=tool)
+    assert (monitor.code, monitor.reason) == (7, "")
+    assert "WARNING: domU web1: no Xen hypervisor here" in monitor.stderr
+    stop = cluster.agent("ha1", "stop", toolstack=tool)
+    assert (stop.code, stop.calls, stop.reason) == (0, [f"{first} list"], "")
+    start = cluster.agent("ha1", "start", toolstack=tool)
+    assert start.code == 5
+    assert start.reason.startswith("domU web1: no Xen hypervisor here")
+    assert cluster.agent("ha2", "monitor", toolstack=tool).code == 0  # the guest kept running where it was
+    cluster.change(faults.restart_node, "ha1")
+    assert cluster.agent("ha1", "monitor", toolstack=tool, interval=0).code == 7
+
+
+def test_xend_stopped_on_a_dom0_is_a_broken_toolstack(cluster):
+    with cluster.sim.world.transaction() as state:
+        state["nodes"]["ha1"]["xend_running"] = False
+    probe = cluster.agent("ha1", "monitor", toolstack="xm", interval=0)
+    xend_down = "Error: Unable to connect to xend: No such file or directory. Is xend running?"
+    assert (probe.code, probe.reason) == (1, f"domU web1: xm list failed: {xend_down}")
 
 
 @pytest.mark.parametrize("tool", TOOLS)

@@ -302,6 +302,45 @@ def test_error_messages_match_the_reconstructed_fixtures(sim: Sim, tool: Tool) -
     assert tool("ha1", "xl", "list").rc == 0  # xl does not need xend
 
 
+# A kernel booted without Xen, Xen 4.17.3: tools/libs/call/linux.c:54, tools/libs/light/libxl.c:102, tools/xl/xl.c:346
+# (the same three lines are in users' reports); xm (Xen 3.4-4.4) finds no xend: xm/main.py:4012 at RELEASE-4.1.0.
+XL_NO_XEN = (
+    "xencall: error: Could not obtain handle on privileged command interface: No such file or directory\n"
+    "libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle: No such file or directory\n"
+    "cannot init xl context\n"
+)
+
+
+def test_a_node_that_is_down_answers_like_a_kernel_without_xen(sim: Sim, tool: Tool) -> None:
+    from xenha_sim import faults
+
+    with sim.world.transaction() as state:
+        faults.crash_node(state, "ha1")
+    for argv in (["xl", "list"], ["xl", "list", "web1"], ["xl", "destroy", "web1"]):
+        r = tool("ha1", *argv)
+        assert (r.rc, r.out, r.err) == (1, "", XL_NO_XEN)
+    r = tool("ha1", "xm", "list", "web1")
+    xend_down = (FIXTURES / "reconstructed/xm/error_xend_not_running_stderr.txt").read_text()
+    assert (r.rc, r.out, r.err) == (1, "", xend_down)
+    assert tool("ha2", "xl", "list").rc == 0
+
+
+def test_capabilities_files_follow_the_nodes(sim: Sim, tmp_path: Path) -> None:
+    from xenha_sim import faults
+
+    caps = {node: tmp_path / node / "proc_xen" / "capabilities" for node in ("ha1", "ha2")}
+    with sim.world.transaction() as state:
+        for node, path in caps.items():
+            xensim.set_capabilities_file(state, node, str(path))
+    assert [p.read_text() for p in caps.values()] == ["control_d\n", "control_d\n"]
+    with sim.world.transaction() as state:
+        faults.crash_node(state, "ha1")
+    assert not caps["ha1"].parent.exists() and caps["ha2"].read_text() == "control_d\n"
+    with sim.world.transaction() as state:
+        faults.restart_node(state, "ha1")
+    assert caps["ha1"].read_text() == "control_d\n"
+
+
 def test_product_parsers_classify_the_simulated_errors(sim: Sim, tool: Tool) -> None:
     xen = _need_product()
     assert xen.parse_xen_error(tool("ha1", "xl", "list", "nosuchvm").err).kind is xen.XenErrorKind.DOMAIN_NOT_FOUND
@@ -309,6 +348,12 @@ def test_product_parsers_classify_the_simulated_errors(sim: Sim, tool: Tool) -> 
     with sim.world.transaction() as state:
         state["nodes"]["ha1"]["xend_running"] = False
     assert xen.parse_xen_error(tool("ha1", "xm", "list").err).kind is xen.XenErrorKind.XEND_NOT_RUNNING
+    from xenha_sim import faults
+
+    with sim.world.transaction() as state:
+        faults.crash_node(state, "ha2")
+    error = xen.parse_xen_error(tool("ha2", "xl", "list").err)
+    assert (error.kind, error.message) == (xen.XenErrorKind.NO_HYPERVISOR, XL_NO_XEN.splitlines()[0])
 
 
 # -- lifecycle -------------------------------------------------------------------------------------------------
@@ -436,7 +481,7 @@ def test_node_crash_and_restart(sim: Sim, tool: Tool, tmp_path: Path) -> None:
     with sim.world.transaction() as state:
         faults.crash_node(state, "ha1")
     r = tool("ha1", "xl", "list")
-    assert (r.rc, r.err) == (1, "xenha-sim: node ha1 is down\n")
+    assert (r.rc, r.err) == (1, XL_NO_XEN)
     assert tool("ha2", "xl", "create", write_cfg(tmp_path, "web1")).rc == 0  # the guest may start elsewhere now
     with sim.world.transaction() as state:
         faults.restart_node(state, "ha1")
