@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from xenha.lock import StateDir
-from xenha.ocf import Agent, Env, ExitCode, Handler
+from xenha.ocf import Agent, Env, ExitCode
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.ocf import Handler
 
 __all__ = ["Context", "bind_handlers"]
 

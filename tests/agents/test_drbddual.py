@@ -61,6 +61,10 @@ def test_promotion_score_follows_disk_state(volume, expected):
     assert promotion_score(obs(volume), SCORES) == expected
 
 
+def test_a_diskless_primary_gets_the_lowest_score_in_any_order():
+    assert promotion_score(obs(vol(role="Primary", disk="Diskless")), (1, 2, 3, 4)) == 1
+
+
 def test_score_of_multi_volume_resource_is_the_weakest():
     assert promotion_score(obs(vol(), vol(disk="Consistent")), SCORES) == 5
     assert promotion_score(obs(vol(), vol(disk="Inconsistent")), SCORES) is None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 
 from xenha import ocf
 from xenha.errors import ConfigError, NotInstalled, ToolError
-from xenha.ocf import Env, ExitCode
+from xenha.ocf import EXIT_TEXT, Env, ExitCode
 
 AGENT = ocf.Agent(
     name="Probe",
@@ -41,9 +43,42 @@ def _raise(exc: Exception):
     return handler
 
 
+# pacemaker's enum ocf_exitcode (include/crm/common/results.h, 2.1) and resource-agents' ocf-returncodes
+PACEMAKER_OCF_CODES = {
+    "SUCCESS": 0,  # PCMK_OCF_OK
+    "ERR_GENERIC": 1,  # PCMK_OCF_UNKNOWN_ERROR
+    "ERR_ARGS": 2,  # PCMK_OCF_INVALID_PARAM
+    "ERR_UNIMPLEMENTED": 3,  # PCMK_OCF_UNIMPLEMENT_FEATURE
+    "ERR_PERM": 4,  # PCMK_OCF_INSUFFICIENT_PRIV
+    "ERR_INSTALLED": 5,  # PCMK_OCF_NOT_INSTALLED
+    "ERR_CONFIGURED": 6,  # PCMK_OCF_NOT_CONFIGURED
+    "NOT_RUNNING": 7,  # PCMK_OCF_NOT_RUNNING
+    "RUNNING_PROMOTED": 8,  # PCMK_OCF_RUNNING_PROMOTED
+    "FAILED_PROMOTED": 9,  # PCMK_OCF_FAILED_PROMOTED
+    "DEGRADED": 190,  # PCMK_OCF_DEGRADED
+    "DEGRADED_PROMOTED": 191,  # PCMK_OCF_DEGRADED_PROMOTED
+}
+
+
 def test_exit_codes_mirror_ocf_values():
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
+    named = {name: getattr(ExitCode, name) for name in dir(ExitCode) if name.isupper()}
+    assert named == PACEMAKER_OCF_CODES
+    assert all(isinstance(code, int) and isinstance(code, ExitCode) for code in named.values())
+    assert set(EXIT_TEXT) == set(PACEMAKER_OCF_CODES.values())
     assert str(ExitCode.NOT_RUNNING) == "not running"
+    assert ExitCode(7) == ExitCode.NOT_RUNNING == 7
+
+
+def test_exit_codes_match_ocf_returncodes_of_resource_agents():
+    """The shell agents' own table, /usr/lib/ocf/lib/heartbeat/ocf-returncodes, where resource-agents is installed."""
+    path = Path("/usr/lib/ocf/lib/heartbeat/ocf-returncodes")
+    if not path.exists():
+        pytest.skip("resource-agents is not installed")
+    shell = dict(re.findall(r"^OCF_([A-Z_]+)=(\d+)", path.read_text(), re.MULTILINE))
+    for name, value in PACEMAKER_OCF_CODES.items():
+        key = {"RUNNING_PROMOTED": "RUNNING_MASTER", "FAILED_PROMOTED": "FAILED_MASTER"}.get(name, name)
+        if key in shell:
+            assert int(shell[key]) == value, name
 
 
 def test_env_reads_params_meta_and_probe():

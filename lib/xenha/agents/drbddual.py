@@ -15,8 +15,12 @@ from xenha.drbd import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
 from xenha.drbdcmd import Drbd8Commands, commands_for
 from xenha.drbdmarks import SPLIT_BRAIN_MARK
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.ocf import Env, ExitCode, Handler, log
+from xenha.ocf import Env, ExitCode, log
 from xenha.run import Result, poll_until
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.ocf import Handler
 
 __all__ = ["AGENT", "HANDLERS", "Params", "main", "params_from"]
 
@@ -43,7 +47,7 @@ With promoted-max=1 a promotion while the peer is Primary is refused: Pacemaker 
 elsewhere, so that is a cluster split, and allow-two-primaries (for live migration) would not stop it.
 
 Backing disk failure: with on-io-error detach a Primary becomes Diskless and goes on serving the peer's
-UpToDate data over the link. It keeps the lowest promotion score (the fourth of promotion_scores) instead of
+UpToDate data over the link. It keeps the lowest of the promotion_scores (1 by default) instead of
 losing it: it stays Primary (Pacemaker cannot demote it under a running guest without stopping the guest),
 reports 191, and guests colocated with the Promoted role prefer the node that holds the data, so Pacemaker
 live-migrates them there. A Diskless Secondary gets no score.
@@ -95,8 +99,8 @@ AGENT = ocf.Agent(
             "promotion scores by data state",
             "Four integers separated by spaces, the promotion score written for: (1) UpToDate data while "
             "Primary or with the peer's state known; (2) UpToDate data with the peer unknown; (3) Consistent "
-            "data; (4) Outdated data, and a Primary whose disk failed (Diskless, serving the peer's UpToDate "
-            "data). Inconsistent data, a Diskless Secondary or a failed disk get no score (the attribute is "
+            "data; (4) Outdated data. A Primary whose disk failed (Diskless, serving the peer's UpToDate "
+            "data) gets the lowest of the four. Inconsistent data, a Diskless Secondary or a failed disk get no score (the attribute is "
             "removed), so Pacemaker never promotes them. Like ocf:linbit:drbd's adjust_master_score. "
             'Default: "10000 1000 5 1".',
             default="10000 1000 5 1",
@@ -313,8 +317,10 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
             score = scores[0] if vol.is_primary or peer_known else scores[1]
         elif vol.disk is DiskState.CONSISTENT:
             score = scores[2]
-        elif vol.disk is DiskState.OUTDATED or is_diskless_primary_with_good_peer(vol):
+        elif vol.disk is DiskState.OUTDATED:
             score = scores[3]
+        elif is_diskless_primary_with_good_peer(vol):
+            score = min(scores)  # the lowest, whatever order the admin wrote them in
         else:
             return None
         result = score if result is None else min(result, score)

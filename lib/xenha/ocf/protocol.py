@@ -1,0 +1,269 @@
+"""The OCF agent protocol: exit codes, the environment of one action, the exit reason, and `run()`.
+
+On every operation's path: imports only os, sys and xenha's errors, record and log at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from xenha.errors import ConfigError, NotInstalled, XenhaError
+from xenha.ocf import log
+from xenha.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import ClassVar, TextIO
+
+    from xenha.ocf.decl import Agent
+
+    Handler = Callable[["Env"], "ExitCode"]
+
+__all__ = ["ExitCode", "Env", "clip_reason", "emit_exit_reason", "run"]
+
+_log = log.get("xenha.ocf")
+
+
+class ExitCode(int):
+    """OCF return codes as named ints: the values of pacemaker's `enum ocf_exitcode` (include/crm/common/results.h)
+    and resource-agents' ocf-returncodes, pinned by a test. `str()` gives pacemaker's text."""
+
+    SUCCESS: ClassVar[ExitCode]
+    ERR_GENERIC: ClassVar[ExitCode]
+    ERR_ARGS: ClassVar[ExitCode]
+    ERR_UNIMPLEMENTED: ClassVar[ExitCode]
+    ERR_PERM: ClassVar[ExitCode]
+    ERR_INSTALLED: ClassVar[ExitCode]
+    ERR_CONFIGURED: ClassVar[ExitCode]
+    NOT_RUNNING: ClassVar[ExitCode]
+    RUNNING_PROMOTED: ClassVar[ExitCode]
+    FAILED_PROMOTED: ClassVar[ExitCode]
+    DEGRADED: ClassVar[ExitCode]
+    DEGRADED_PROMOTED: ClassVar[ExitCode]
+
+    def __str__(self) -> str:
+        return EXIT_TEXT.get(int(self), "unknown")
+
+    def __repr__(self) -> str:
+        return f"ExitCode({int(self)}: {EXIT_TEXT.get(int(self), 'unknown')})"
+
+
+EXIT_TEXT = {
+    0: "success",
+    1: "generic error",
+    2: "invalid arguments",
+    3: "unimplemented action",
+    4: "insufficient privileges",
+    5: "not installed",
+    6: "not configured",
+    7: "not running",
+    8: "running (promoted)",
+    9: "failed (promoted)",
+    190: "running (degraded)",
+    191: "running (promoted, degraded)",
+}
+for _name, _value in (
+    ("SUCCESS", 0),
+    ("ERR_GENERIC", 1),
+    ("ERR_ARGS", 2),
+    ("ERR_UNIMPLEMENTED", 3),
+    ("ERR_PERM", 4),
+    ("ERR_INSTALLED", 5),
+    ("ERR_CONFIGURED", 6),
+    ("NOT_RUNNING", 7),
+    ("RUNNING_PROMOTED", 8),
+    ("FAILED_PROMOTED", 9),
+    ("DEGRADED", 190),
+    ("DEGRADED_PROMOTED", 191),
+):
+    setattr(ExitCode, _name, ExitCode(_value))
+
+# Pacemaker keeps at most 128 bytes of an exit reason, terminator included (EXIT_REASON_MAX_LEN in
+# lib/services/services_linux.c, parse_exit_reason_from_stderr): ours stay under that.
+REASON_MAX_BYTES = 127
+
+
+def clip_reason(text: str) -> str:
+    """`text` on one line, cut to REASON_MAX_BYTES bytes of UTF-8 (ending in "..." when cut)."""
+    one_line = " ".join(text.split())
+    data = one_line.encode()
+    if len(data) <= REASON_MAX_BYTES:
+        return one_line
+    return data[: REASON_MAX_BYTES - 3].decode("utf-8", "ignore") + "..."
+
+
+_RESKEY = "OCF_RESKEY_"
+_META = "OCF_RESKEY_CRM_meta_"
+
+
+def _int(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+@record
+class Env:
+    """What one invocation was asked to do; built from a mapping, never from os.environ directly."""
+
+    action: str
+    instance: str
+    resource_type: str
+    params: Mapping[str, str]
+    meta: Mapping[str, str]
+    interval_ms: int
+    timeout_ms: int | None
+    check_level: int
+    environ: Mapping[str, str]
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], argv: Sequence[str], *, resource_type: str) -> Env:
+        """Read OCF_RESKEY_*, OCF_RESKEY_CRM_meta_* and friends; argv[1] is the action, extra words are ignored."""
+        params = {k[len(_RESKEY) :]: v for k, v in environ.items() if k.startswith(_RESKEY) and not k.startswith(_META)}
+        meta = {k[len(_META) :]: v for k, v in environ.items() if k.startswith(_META)}
+        timeout = _int(meta.get("timeout"), 0)
+        return cls(
+            action=argv[1] if len(argv) > 1 else "",
+            instance=environ.get("OCF_RESOURCE_INSTANCE", "") or resource_type,
+            resource_type=environ.get("OCF_RESOURCE_TYPE", "") or resource_type,
+            params=params,
+            meta=meta,
+            interval_ms=_int(meta.get("interval"), 0),
+            timeout_ms=timeout if timeout > 0 else None,
+            check_level=_int(environ.get("OCF_CHECK_LEVEL") or params.get("OCF_CHECK_LEVEL"), 0),
+            environ=environ,
+        )
+
+    @property
+    def is_probe(self) -> bool:
+        """A one-shot monitor (interval 0), which must answer NOT_RUNNING rather than fail on a bare node."""
+        return self.action == "monitor" and self.interval_ms == 0
+
+    @property
+    def base_instance(self) -> str:
+        """The instance without the clone suffix (`drbd_r0:1` -> `drbd_r0`)."""
+        return self.instance.split(":", 1)[0]
+
+    @property
+    def node(self) -> str:
+        """This node's cluster name: CRM_meta_on_node, else the kernel's node name."""
+        return self.meta.get("on_node") or os.uname().nodename
+
+    def meta_flag(self, *names: str) -> bool | None:
+        """The first present boolean meta attribute among `names` (e.g. `promoted_max`, `master_max`)."""
+        for name in names:
+            if name in self.meta:
+                return self.meta[name].strip().lower() in ("true", "yes", "1", "on", "y")
+        return None
+
+    def meta_int(self, *names: str, default: int) -> int:
+        """The first present integer meta attribute among `names`, pacemaker's current name first."""
+        for name in names:
+            if name in self.meta:
+                return _int(self.meta[name], default)
+        return default
+
+    @property
+    def clone_max(self) -> int:
+        return self.meta_int("clone_max", default=1)
+
+    @property
+    def clone_node_max(self) -> int:
+        return self.meta_int("clone_node_max", default=1)
+
+    @property
+    def promoted_max(self) -> int:
+        return self.meta_int("promoted_max", "master_max", default=1)
+
+    @property
+    def promoted_node_max(self) -> int:
+        return self.meta_int("promoted_node_max", "master_node_max", default=1)
+
+
+def emit_exit_reason(reason: str, environ: Mapping[str, str], stream: TextIO) -> None:
+    """Write the one `ocf-exit-reason:` line; pacemaker keeps only the last one, up to its newline."""
+    prefix = environ.get("OCF_EXIT_REASON_PREFIX", "ocf-exit-reason:")
+    one_line = " ".join(reason.split())
+    stream.write(f"{prefix}{one_line}\n")
+    stream.flush()
+
+
+def _usage(agent: Agent) -> str:
+    names = sorted(agent.action_names | {"meta-data", "usage"})
+    return f"usage: {agent.name} {{{'|'.join(names)}}}\n"
+
+
+def run(
+    agent: Agent,
+    handlers: Mapping[str, Handler],
+    environ: Mapping[str, str],
+    argv: Sequence[str],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Dispatch one action and map every outcome to an OCF exit code; the only place that does so."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    env = Env.from_environ(environ, argv, resource_type=agent.name)
+    if env.action == "meta-data":
+        from xenha.meta import render_metadata  # lxml is imported only here
+
+        out.write(render_metadata(agent))
+        return ExitCode.SUCCESS
+    if env.action in ("usage", "help", "--help", "-h"):
+        out.write(_usage(agent))
+        return ExitCode.SUCCESS
+
+    log.configure(agent.name, env.instance, env.action, environ, stderr=err)
+    if not env.action:
+        err.write(_usage(agent))
+        emit_exit_reason(f"{agent.name}: no action given", environ, err)
+        return ExitCode.ERR_ARGS
+    handler = handlers.get(env.action)
+    if handler is None:
+        err.write(_usage(agent))
+        emit_exit_reason(f"{agent.name}: action {env.action!r} is not implemented", environ, err)
+        return ExitCode.ERR_UNIMPLEMENTED
+    _log.debug(
+        "%s: %s begins (interval %d ms, timeout %s ms)", env.instance, env.action, env.interval_ms, env.timeout_ms
+    )
+    try:
+        code = handler(env)
+    except (ConfigError, NotInstalled) as exc:
+        code = _invalid_environment(env, exc, environ, err)
+    except XenhaError as exc:
+        _log.debug("%s: %s failed", env.instance, env.action, exc_info=True)
+        _log.error("%s", exc.reason)
+        emit_exit_reason(exc.reason, environ, err)
+        code = ExitCode(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 -- the agent must answer with an OCF code, never a traceback
+        _log.debug("%s: %s crashed", env.instance, env.action, exc_info=True)
+        reason = f"{env.action}: internal error: {type(exc).__name__}: {exc}"
+        _log.error("%s", reason)
+        emit_exit_reason(reason, environ, err)
+        code = ExitCode.ERR_GENERIC
+    _log.debug("%s: %s returns %d (%s)", env.instance, env.action, code, code)
+    return int(code)
+
+
+def _invalid_environment(
+    env: Env, exc: ConfigError | NotInstalled, environ: Mapping[str, str], err: TextIO
+) -> ExitCode:
+    """What ocf-rarun does with an invalid configuration: stop succeeds, a probe finds nothing, the rest fail."""
+    if env.action == "stop":
+        _log.warning("%s; stop has nothing it can act on, reporting stopped", exc.reason)
+        return ExitCode.SUCCESS
+    if env.is_probe:
+        _log.info("%s; probe reports not running", exc.reason)
+        return ExitCode.NOT_RUNNING
+    _log.error("%s", exc.reason)
+    emit_exit_reason(exc.reason, environ, err)
+    if env.action == "monitor":
+        return ExitCode.ERR_GENERIC
+    return ExitCode(exc.exit_code)
