@@ -50,6 +50,7 @@ GEN_HISTORY = 8  # generations drbdsim keeps per volume (its _GEN_HISTORY)
 _LIVE_RUN = ("running", "paused", "suspended")
 _COUNTED_ROLES = ("normal", "migrating")
 _GOOD_DISK = ("UpToDate", "Consistent", "Outdated")
+NO_CRM = "no answer from crm_mon"
 
 
 # -- the world ---------------------------------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def recovery_gaps(sample: Sample, crm: CrmView | None, expect: Expect, guests: M
             if missing:
                 gaps.append(f"pacemaker: drbd-{res} not promoted on {', '.join(missing)}")
     if crm is None:
-        gaps.append("no answer from crm_mon")
+        gaps.append(NO_CRM)
     return gaps
 
 
@@ -415,6 +416,7 @@ class Tracker:
         self.gaps: list[str] = ["not evaluated yet"]
         self.injected_at: float | None = None
         self.recovered_since: float | None = None
+        self.left_expected = False
         self.aborted = False
         self.last: Sample | None = None
         self.crm: CrmView | None = None
@@ -498,6 +500,8 @@ class Tracker:
         self.gaps = recovery_gaps(s, crm, self.expect, self.guests)
         if self.injected_at is None or s.t < self.injected_at:
             return
+        if any(gap != NO_CRM for gap in self.gaps):
+            self.left_expected = True
         if self.gaps:
             self.recovered_since = None
         elif self.recovered_since is None:
@@ -620,8 +624,9 @@ class Tracker:
 
     # -- results -----------------------------------------------------------------------------------------------------
     def recovered_after(self) -> float | None:
-        """Seconds from the fault's last action to the recovered state it stayed in, or None."""
+        """Seconds from the fault's last action to the recovered state it stayed in (0.0 when the world never left
+        it after that action), or None."""
         with self._lock:
             if self.recovered_since is None or self.injected_at is None:
                 return None
-            return self.recovered_since - self.injected_at
+            return self.recovered_since - self.injected_at if self.left_expected else 0.0

@@ -214,13 +214,19 @@ class FaultRun:
 
 @dataclass(frozen=True)
 class Fault:
-    """A named fault: what it does, how it is injected, the expected end state, the time limit to reach it."""
+    """A named fault: what it does, how it is injected, the expected end state, the time limit to reach it.
+
+    `limit_s` counts from the fault's last action. The run watches for at least `observe_s` after it even when
+    the world never leaves the expected state (a hung tool shows only when pacemaker acts on it), and ends once
+    the expected state has held for HOLD_S since its last change.
+    """
 
     id: str
     summary: str
     inject: Callable[[FaultRun], None]
     expect: Expect = field(default_factory=Expect)
     limit_s: float = 120.0
+    observe_s: float = 30.0
 
 
 def _mid_migration(victim: str) -> Callable[[FaultRun], None]:
@@ -361,12 +367,14 @@ FAULTS: tuple[Fault, ...] = (
         "xl on ha1 (web1's node) hangs for 600 s",
         lambda r: r.world("xl on ha1 hangs (600 s)", lambda s: xensim.set_tool_hang(s, "ha1", "xl", 600)),
         limit_s=240,
+        observe_s=150,
     ),
     Fault(
         "drbd-tools-hung",
         "drbdadm and drbdsetup on ha1 hang for 600 s",
         lambda r: r.world("drbdadm and drbdsetup on ha1 hang (600 s)", _hang_drbd_tools),
         limit_s=300,
+        observe_s=240,
     ),
     Fault(
         "guest-crashed",
@@ -615,7 +623,7 @@ def run_fault(
             result.error = f"inject: {exc}"
         tracker.injected(run.t())
         say(f"injected in {run.t():.1f}s: {fault.summary}")
-        _await_recovery(tracker, run, fault.limit_s, hold_s)
+        _await_recovery(tracker, run, fault, hold_s)
         samplers.stop()
         _fill(result, tracker, run, scenario, fault.limit_s)
     finally:
@@ -628,13 +636,13 @@ def run_fault(
     return result
 
 
-def _await_recovery(tracker: Tracker, run: FaultRun, limit_s: float, hold_s: float) -> None:
+def _await_recovery(tracker: Tracker, run: FaultRun, fault: Fault, hold_s: float) -> None:
     injected = run.t()
-    deadline = injected + limit_s
+    deadline = injected + max(fault.limit_s, fault.observe_s)
     while not tracker.aborted:
         now = run.t()
         since = tracker.recovered_since
-        if since is not None and now - since >= hold_s:
+        if since is not None and now - since >= hold_s and now - injected >= fault.observe_s:
             return
         if now > deadline and (since is None or since > deadline):
             return
@@ -702,14 +710,16 @@ def render_report(faults: Sequence[Fault], results: Sequence[FaultResult], agent
 
 def _details(fault: Fault, r: FaultResult) -> list[str]:
     out = [f"== {fault.id} [{AGENT_LABELS.get(r.agents, r.agents)}]: {fault.summary}"]
-    out.append(f"   expected within {fault.limit_s:.0f}s: {fault.expect.describe(sorted(set(GUEST_DISKS.values())))}")
+    resources = sorted(set(GUEST_DISKS.values()))
+    out.append(f"   expected within {fault.limit_s:.0f}s: {fault.expect.describe(resources)}")
     if r.error:
         out.append(f"   error: {r.error}")
     verdict = "yes" if r.safe else "no" if r.safe is not None else "unknown"
     out.append(f"   safe: {verdict}")
     out.extend(f"     {v}" for v in r.violations)
     if r.recovered:
-        out.append(f"   recovered: yes, {r.recovery_s:.1f}s after the last action")
+        when = "never left the expected state" if r.recovery_s == 0 else f"{r.recovery_s:.1f}s after the last action"
+        out.append(f"   recovered: yes, {when}")
     else:
         out.append("   recovered: no" + (f" ({'; '.join(r.gaps)})" if r.gaps else ""))
     out.append("   downtime: " + ", ".join(f"{g} {v:.1f}s" for g, v in sorted(r.downtime_s.items())))
@@ -733,7 +743,7 @@ def render_list(faults: Sequence[Fault]) -> str:
     resources = sorted(set(GUEST_DISKS.values()))
     lines = []
     for f in faults:
-        lines.append(f"{f.id:36s} {f.limit_s:4.0f}s  {f.summary}")
+        lines.append(f"{f.id:36s} {f.limit_s:4.0f}s  {f.summary} (watched for {f.observe_s:.0f}s at least)")
         lines.append(f"{'':36s}        expect: {f.expect.describe(resources)}")
     return "\n".join(lines) + "\n"
 

@@ -409,7 +409,14 @@ def test_recovery_is_timed_from_the_last_action_and_needs_a_fresh_pacemaker_view
     assert t.recovered_since is None and "no answer from crm_mon" in t.gaps  # pacemaker's view predates it
     t.observe_crm(CrmView.parse(CRM_HEALTHY), 3.0)
     t.observe(look(state, 3.5))
-    assert t.recovered_after() == 1.5
+    assert t.recovered_after() == 0.0  # the world never left the expected state
+    xensim.crash_guest(state, "ha1", "web1", now=NOW)
+    t.observe(look(state, 4.0))
+    assert t.recovered_since is None and t.gaps == ["web1 running on no node", "pacemaker: web1 started on ha1"]
+    xensim.destroy_domain(state, "ha1", xensim.find_domain(state, "ha1", "web1", NOW).domid, NOW)
+    start_guest(state, "ha1", "web1")
+    t.observe(look(state, 5.0))
+    assert t.recovered_after() == 3.0
     t.observe_crm(CrmView.parse(crm_failed()), 4.0)
     assert t.failures == {"web1_monitor_10000 on ha1: error (1): domU web1: crashed (flags ---sc-)": 4.0}
     assert t.degraded == {"web1 failed on ha1": 4.0}
