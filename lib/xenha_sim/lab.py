@@ -23,12 +23,17 @@ from pathlib import Path
 
 from xenha_sim.world import World, add_node, log_event
 
-__all__ = ["Lab", "LabConfig", "LabError"]
+__all__ = ["FENCE_LOG", "Lab", "LabConfig", "LabError"]
 
 DEFAULT_DIR = "/var/lib/xenha-lab"
 SIM_BIN = "/usr/lib/xenha-sim/bin"
 # Tools the simulator replaces; inside a node they are also bind-mounted over the host's real binaries.
 SIM_TOOLS = ("xl", "xm", "drbdadm", "drbdsetup", "o2cb")
+# fence_noop's log_file in a lab configuration (the demo's): one per lab, rotated by `up` so that a fence recorded by
+# an earlier lab is never read as this one's.
+FENCE_LOG = "fence_noop.log"
+# Seconds the processes of a node may take to die after SIGKILL.
+KILL_TIMEOUT = 10.0
 
 
 class LabError(Exception):
@@ -98,6 +103,10 @@ class Lab:
     def node_dir(self, node: str) -> Path:
         return self.dir / "nodes" / node
 
+    @property
+    def fence_log(self) -> Path:
+        return self.dir / FENCE_LOG
+
     def node_env(self, cfg: LabConfig, node: str) -> dict[str, str]:
         """The environment of corosync/pacemakerd on `node`, which pacemaker's executor passes to agents."""
         env = {
@@ -129,6 +138,8 @@ class Lab:
         if not shutil.which("corosync") or not shutil.which("pacemakerd"):
             raise LabError("corosync and pacemaker are not installed (make deps)")
         self.dir.mkdir(parents=True, exist_ok=True)
+        if self.fence_log.exists():  # the last lab's fences, kept for post-mortems only
+            self.fence_log.replace(self.fence_log.with_name(f"{FENCE_LOG}.1"))
         self.config_file.write_text(json.dumps(asdict(cfg), indent=1))
         self.world.create(force=True)
         self._network(cfg)
@@ -193,17 +204,32 @@ class Lab:
 
     # -- node life -----------------------------------------------------------------------------------------
     def supervisor_pid(self, node: str) -> int | None:
+        """The pid of `node`'s supervisor, or None when the node is down (killed, fenced, never started).
+
+        A fence kills the supervisor but leaves its pid file, so the pid must be alive and still in the node's
+        network namespace: a reused pid is not the node.
+        """
         try:
             pid = int((self.node_dir(node) / "supervisor.pid").read_text())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        if not _alive(pid):
+            return None
+        try:
+            same = os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(self._netns_path(node)).st_ino
+        except (OSError, LabError):
+            return None
+        return pid if same else None
+
+    def _netns_path(self, node: str) -> str:
+        return f"/run/netns/{self.config().netns(node)}"
 
     def start(self, node: str) -> None:
         """Boot `node`: a fresh supervisor in the node's namespaces starts corosync and pacemakerd."""
         cfg = self.config()
         if self.supervisor_pid(node) is not None:
             raise LabError(f"{node} is already running")
+        self._power_off(cfg, node)  # a booting node runs nothing from before (a half-done kill, a stray exec)
         with self.world.transaction() as state:
             if not state["nodes"][node]["alive"]:
                 from xenha_sim import faults
@@ -244,11 +270,7 @@ class Lab:
     def kill(self, node: str) -> None:
         """Crash `node` abruptly: SIGKILL every process in its namespaces, by pid; its guests vanish."""
         cfg = self.config()
-        for pid in self.node_pids(cfg, node):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self._power_off(cfg, node)
         (self.node_dir(node) / "supervisor.pid").unlink(missing_ok=True)
         with self.world.transaction() as state:
             from xenha_sim import faults
@@ -256,8 +278,22 @@ class Lab:
             faults.crash_node(state, node)
 
     def node_pids(self, cfg: LabConfig, node: str) -> list[int]:
+        """The live processes in `node`'s network namespace (a zombie is in none, so it is not listed)."""
         proc = _sh(["ip", "netns", "pids", cfg.netns(node)], check=False)
         return [int(p) for p in proc.stdout.split()]
+
+    def _power_off(self, cfg: LabConfig, node: str) -> None:
+        """SIGKILL every process of `node`, listing them again until none is left (a fork races one listing)."""
+        deadline = time.monotonic() + KILL_TIMEOUT
+        while pids := self.node_pids(cfg, node):
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if time.monotonic() > deadline:
+                raise LabError(f"{node}: processes {pids[:8]} still alive {KILL_TIMEOUT:.0f}s after SIGKILL")
+            time.sleep(0.02)
 
     def exec(
         self, node: str, argv: Sequence[str], *, timeout: float | None = None, capture: bool = False
@@ -338,17 +374,19 @@ class Lab:
             cfg = self.config()
         except LabError:
             return
+        stuck = []
         for node in cfg.nodes:
-            for pid in self.node_pids(cfg, node):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            try:
+                self._power_off(cfg, node)
+            except LabError as exc:  # tear down the rest anyway; say so at the end
+                stuck.append(str(exc))
             (self.node_dir(node) / "supervisor.pid").unlink(missing_ok=True)
         time.sleep(0.2)
         for ns in [*(cfg.netns(n) for n in cfg.nodes), cfg.bridge_ns]:
             _sh(["ip", "netns", "del", ns], check=False)
         self.config_file.unlink(missing_ok=True)
+        if stuck:
+            raise LabError("; ".join(stuck))
 
 
 def corosync_conf(cfg: LabConfig) -> str:

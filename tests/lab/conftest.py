@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,9 +47,21 @@ def installed() -> Iterator[None]:
             )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Remember each phase's report on the item, so that the lab fixture knows whether its test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"xenha_{report.when}", report)
+
+
 @pytest.fixture
-def lab(installed: None) -> Iterator[object]:
-    """A lab directory of its own; the cluster in it is torn down after the test, pass or fail."""
+def lab(installed: None, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A lab directory of its own; the cluster in it is torn down after the test, pass or fail.
+
+    The directory (world, fence log, every node's pacemaker and corosync logs) is removed when the test passes and
+    kept for the post-mortem when it fails, as /var/lib/xenha-lab-failed-<test>-<pid>.
+    """
     from xenha_sim.lab import Lab
 
     root = Path(f"/var/lib/xenha-lab-test-{os.getpid()}")
@@ -57,4 +71,12 @@ def lab(installed: None) -> Iterator[object]:
         yield the_lab
     finally:
         the_lab.down()
-        shutil.rmtree(root, ignore_errors=True)
+        call = getattr(request.node, "xenha_call", None)
+        if call is not None and call.failed:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+            kept = root.with_name(f"xenha-lab-failed-{name}-{os.getpid()}")
+            shutil.rmtree(kept, ignore_errors=True)
+            root.rename(kept)
+            print(f"lab kept for the post-mortem: {kept}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,113 @@
+"""Fencing in the lab is a real power-off: every process of the node dies, the world has it crashed, it boots again.
+
+The CTS way: act through pacemaker (stonith_admin), wait until pacemaker and the world agree, then audit the
+processes, the world and the fence log.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pytest
+
+from xenha_sim.lab import LabConfig
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+PREFIX = "xfen"
+NODES = ["ha1", "ha2"]
+
+
+def wait_for(check, timeout: float, what: str, *, every: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached in {timeout:.0f}s")
+        time.sleep(every)
+
+
+def world_alive(lab) -> dict[str, bool]:
+    return {n: bool(rec.get("alive")) for n, rec in lab.world.snapshot()["nodes"].items()}
+
+
+def fence_records(lab) -> list[tuple[str, str]]:
+    """(action, target) of every request fence_noop recorded in this lab."""
+    if not lab.fence_log.exists():
+        return []
+    return re.findall(r" action=(\w+) target=(\S+) result=success", lab.fence_log.read_text())
+
+
+def power_off_lines(lab, node: str) -> list[float]:
+    """Seconds each lab power-off took, as fence_noop logged it on stderr and `node`'s pacemaker-fenced kept it."""
+    log = lab.node_dir(node) / "var/log/pacemaker/pacemaker.log"
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return [
+        float(s) for s in re.findall(r"lab node powered off: \d+ processes of net:\[\d+\] killed in ([\d.]+)s", text)
+    ]
+
+
+def stonith(lab, executor: str, action: str, target: str) -> float:
+    """Fence `target` through pacemaker's fencer from `executor`; return the seconds stonith_admin took."""
+    started = time.monotonic()
+    flag = {"off": "--fence", "reboot": "--reboot"}[action]  # stonith_admin --fence asks the device for off
+    done = lab.exec(executor, ["stonith_admin", flag, target, "--timeout", "60"], timeout=90, capture=True)
+    took = time.monotonic() - started
+    assert done.returncode == 0, f"stonith_admin {flag} {target}: {done.stdout}{done.stderr}"
+    return took
+
+
+def assert_powered_off(lab, cfg: LabConfig, node: str) -> None:
+    assert lab.node_pids(cfg, node) == [], f"{node}: processes left after the fence"
+    assert lab.supervisor_pid(node) is None
+    assert world_alive(lab)[node] is False
+
+
+def test_fencing_powers_a_lab_node_off_and_start_boots_it_again(lab):
+    cfg = lab.up(2, config=LabConfig(nodes=NODES, prefix=PREFIX, token_ms=2000), timeout=120)
+    crm = lab.dir / "fencing.crm"
+    crm.write_text(
+        f'primitive fence-noop stonith:fence_noop params hosts="ha1,ha2" sim_world="{lab.world.path}" '
+        f'log_file="{lab.fence_log}" op monitor interval=60s\n'
+        "property stonith-enabled=true stonith-timeout=60s\n"
+    )
+    done = lab.exec("ha1", ["crm", "configure", "load", "update", str(crm)], timeout=60, capture=True)
+    assert done.returncode == 0, done.stderr
+    wait_for(
+        lambda: (
+            "fence-noop" in lab.exec("ha1", ["stonith_admin", "--list-registered"], timeout=20, capture=True).stdout
+        ),
+        60,
+        "fence-noop registered on ha1",
+    )
+    assert len(lab.node_pids(cfg, "ha2")) >= 5  # supervisor, corosync, pacemakerd and its daemons
+
+    # off: every process of ha2 is gone by the time the fence is reported done, and the world has it crashed.
+    took = stonith(lab, "ha1", "off", "ha2")
+    assert_powered_off(lab, cfg, "ha2")
+    assert fence_records(lab) == [("off", "ha2")]
+    assert took < 20, took
+    kills = wait_for(lambda: power_off_lines(lab, "ha1"), 10, "ha1's fencer logs fence_noop's power-off")
+    assert kills[-1] < 2.0, kills
+    print(f"fence off: stonith_admin {took:.1f}s, fence_noop's SIGKILL of ha2's processes {kills[-1]:.2f}s")
+    wait_for(lambda: lab.online_nodes("ha1") == {"ha1"}, 30, "ha1 sees ha2 offline")
+
+    lab.start("ha2")
+    lab.wait_online(NODES, timeout=120)
+    state = lab.world.snapshot()["nodes"]["ha2"]
+    assert state["alive"] is True and state["boot"] == 2
+
+    # reboot is a power-off too (the lab has no BIOS); the admin's `xenha-lab start` boots the node.
+    stonith(lab, "ha1", "reboot", "ha2")
+    assert_powered_off(lab, cfg, "ha2")
+    assert fence_records(lab) == [("off", "ha2"), ("reboot", "ha2")]
+    done = subprocess.run(
+        ["xenha-lab", "--dir", str(lab.dir), "start", "ha2"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "ha2 started\n"), done.stderr
+    lab.wait_online(NODES, timeout=120)
+    assert lab.world.snapshot()["nodes"]["ha2"]["boot"] == 3
