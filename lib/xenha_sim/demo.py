@@ -113,14 +113,34 @@ PEERS = Agents("ocf:linbit:drbd", "ocf:heartbeat:Xen", "peers (ocf:linbit:drbd +
 
 
 def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents) -> str:
-    """The cluster configuration, in crmsh syntax."""
+    """The cluster configuration, in crmsh syntax.
+
+    Fencing delay (issue 11): two_node makes each half of a partitioned 2-node cluster quorate, so each fences the
+    other. With fence_noop's real power-off in the lab, whichever schedules its fence first wins: usually the DC,
+    whatever it runs, and in a close race both nodes die (seen without a delay). pacemaker's answer for two nodes
+    is priority-fencing-delay: a node that has lost the majority delays its fence of the peer whose running
+    resources have the highest total `priority` (pacemaker 2.1.5 node_priority_fencing_delay), so the node running
+    the more important guests fences first and survives, and it restarts the loser's guests. The guests get
+    distinct priorities (web1 2, web2 1; the DRBD clones 0 add nothing), so the totals only tie when no guest runs
+    anywhere (then there is no delay); with the guests at home ha1 survives, with both on one node that node does.
+    We do not use pcmk_delay_max: it picks the survivor at random, still lets both die when the two random delays
+    fall within one fence's run time, and slows every failover, not only a split. 10 s is several times what the
+    winner needs in the lab (the split seen on both sides within a token, a DC election, fence_noop's SIGKILL in
+    well under a second: about 5 s from the cut to the loser's death); the price is that when the node with the
+    top priority really dies, its fence, and so the restart of its guests, waits those 10 s. It stays well under
+    stonith-timeout.
+    """
+    from xenha_sim.lab import FENCE_LOG
+
     conf = lab_dir / "drbd.conf"
     hosts = ",".join(cfg.nodes)
     out = [
         f'primitive fence-noop stonith:fence_noop params hosts="{hosts}" sim_world="{lab_dir / "world"}" '
-        f'log_file="{lab_dir / "fence_noop.log"}" op monitor interval=60s',
+        f'log_file="{lab_dir / FENCE_LOG}" op monitor interval=60s',
     ]
-    for guest, (res, _minor, home) in sorted(GUESTS.items()):
+    guests = sorted(GUESTS.items())
+    for rank, (guest, (res, _minor, home)) in enumerate(guests):
+        priority = len(guests) - rank  # web1 2, web2 1: distinct, so a partition has one top-priority node
         xen_params = agents.xen_params(guest, str(lab_dir / "xen" / f"{guest}.cfg"))
         out += [
             f"primitive drbd-{res} {agents.drbd} params {agents.drbd_params(res, str(conf))} "
@@ -128,14 +148,14 @@ def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents) -> str:
             "op start timeout=240s op stop timeout=100s op promote timeout=90s op demote timeout=90s",
             f"clone ms-drbd-{res} drbd-{res} meta promotable=true promoted-max=2 "
             "promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true interleave=true",
-            f"primitive {guest} {agents.xen} params {xen_params} "
-            "meta allow-migrate=true op monitor interval=10s timeout=30s op start timeout=60s op stop timeout=60s "
+            f"primitive {guest} {agents.xen} params {xen_params} meta allow-migrate=true priority={priority} "
+            "op monitor interval=10s timeout=30s op start timeout=60s op stop timeout=60s "
             "op migrate_to timeout=120s op migrate_from timeout=120s",
             f"colocation {guest}-with-drbd inf: {guest} ms-drbd-{res}:Promoted",
             f"order {guest}-after-drbd Mandatory: ms-drbd-{res}:promote {guest}:start",
             f"location {guest}-home {guest} 100: {home}",
         ]
-    out.append("property stonith-enabled=true stonith-timeout=60s")
+    out.append("property stonith-enabled=true stonith-timeout=60s priority-fencing-delay=10s")
     out.append("rsc_defaults resource-stickiness=0 migration-threshold=3")
     return "\n".join(out) + "\n"
 
@@ -330,9 +350,30 @@ class Scenario:
         return ok
 
     def fenced(self, node: str) -> str | None:
-        log = self.lab.dir / "fence_noop.log"
-        if log.exists() and node in log.read_text():
-            return f"{node} fenced through fence_noop"
+        """Whether fence_noop powered `node` off (off or reboot) since this scenario began, as its log says.
+
+        Only entries stamped after the scenario began count: the log may hold an earlier lab's fences (Lab.up
+        rotates it, but a scenario can outlive one lab). The stamps have whole seconds, so the start is truncated.
+        """
+        import re
+        from datetime import datetime
+
+        began = int(time.time() - (time.monotonic() - self.timeline.origin))
+        entry = re.compile(r"^(\S+) fence_noop\[\d+\]: action=(?:off|reboot) target=(\S+) result=success\b")
+        try:
+            text = self.lab.fence_log.read_text(errors="replace")
+        except FileNotFoundError:
+            return None
+        for line in text.splitlines():
+            m = entry.match(line)
+            if not m or m[2].casefold() != node.casefold():
+                continue
+            try:
+                stamp = datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+            except ValueError:
+                continue
+            if stamp >= began:
+                return f"{node} fenced through fence_noop at {m[1]}"
         return None
 
 
