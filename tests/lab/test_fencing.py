@@ -15,8 +15,6 @@ import pytest
 from xenha_sim.demo import XENHA, Scenario
 from xenha_sim.lab import LabConfig, LabError
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
-
 PREFIX = "xfen"
 NODES = ["ha1", "ha2"]
 
@@ -68,6 +66,8 @@ def assert_powered_off(lab, cfg: LabConfig, node: str) -> None:
     assert world_alive(lab)[node] is False
 
 
+@pytest.mark.lab
+@pytest.mark.slow
 def test_fencing_powers_a_lab_node_off_and_start_boots_it_again(lab):
     cfg = lab.up(2, config=LabConfig(nodes=NODES, prefix=PREFIX, token_ms=2000), timeout=120)
     crm = lab.dir / "fencing.crm"
@@ -128,6 +128,8 @@ def dc(lab) -> str:
     return str(done.stdout or done.stderr).strip()
 
 
+@pytest.mark.lab
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["guests-home", "guests-on-the-non-dc"])
 def test_full_partition_fences_one_node_and_every_guest_runs_on_the_survivor(lab, case):
     """Exactly one node is fenced, the one running the guests of lower total priority, whichever node is DC.
@@ -172,3 +174,30 @@ def test_full_partition_fences_one_node_and_every_guest_runs_on_the_survivor(lab
     finally:
         scenario.stop_watch()
     assert scenario.violations == []
+
+
+def _record(stamp: float, action: str, target: str) -> str:
+    """One fence_noop log line, as fence_noop._record writes it."""
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(stamp))
+    return f"{when} fence_noop[4242]: action={action} target={target} result=success -- NOTHING WAS FENCED: ...\n"
+
+
+def test_fenced_counts_only_this_scenarios_power_offs(tmp_path):
+    """A leftover log (an earlier lab's) must not make fenced() true at once; `on` and other nodes never count."""
+
+    class Logs:
+        dir = tmp_path
+        fence_log = tmp_path / "fence_noop.log"
+
+    scenario = Scenario(Logs(), XENHA)  # type: ignore[arg-type]
+    assert scenario.fenced("ha2") is None  # no log yet
+    now = time.time()
+    Logs.fence_log.write_text(
+        _record(now - 3600, "reboot", "ha2") + _record(now, "on", "ha2") + _record(now, "off", "ha22") + "garbage\n"
+    )
+    assert scenario.fenced("ha2") is None
+    with Logs.fence_log.open("a") as log:
+        log.write(_record(now, "reboot", "ha2"))
+    assert scenario.fenced("ha2")
+    assert scenario.fenced("HA2")  # pacemaker's node names may differ in case
+    assert scenario.fenced("ha1") is None
