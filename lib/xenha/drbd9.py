@@ -406,7 +406,8 @@ def _lookup(table: Mapping[str, Any], what: str) -> Callable[[str], Any]:
 _role = _lookup({m.value: m for m in Role}, "role")
 _disk = _lookup({m.value: m for m in DiskState}, "disk state")
 _repl = _lookup({m.value: m for m in ReplState}, "replication state")
-_wo = _lookup({m.value: m for m in WriteOrdering}, "write-ordering")
+_WO_WORDS = {m.value: m for m in WriteOrdering}
+_wo = _lookup(_WO_WORDS, "write-ordering")
 _yesno = _lookup({"yes": True, "no": False}, "yes/no value")
 # client:/open:/peer-client: print "unknown" when an older kernel does not say (no_yes_unknown_str).
 _yesno_unknown = _lookup({"yes": True, "no": False, "unknown": None}, "yes/no/unknown value")
@@ -514,6 +515,14 @@ def _rsusp(value: str) -> tuple[ResyncSuspend, ...]:
         raise _Bad(f"unknown resync-suspended value {value!r}") from None
     if len(reasons) != len(words):
         raise _Bad(f"repeated word in resync-suspended value {value!r}")
+    return tuple(sorted(reasons, key=_RSUSP_ORDER.__getitem__))
+
+
+def _rsusp_known(value: str) -> tuple[ResyncSuspend, ...]:
+    """The resync-suspended words this parser knows, in resync_susp_str's order; unknown words are left out (JSON)."""
+    if value == "no":
+        return ()
+    reasons = {_RSUSP_WORDS[w] for w in value.split(",") if w in _RSUSP_WORDS}
     return tuple(sorted(reasons, key=_RSUSP_ORDER.__getitem__))
 
 
@@ -887,7 +896,8 @@ _TRAILING_COMMA_RE = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[}\]])')
 def _fix_nonfinite(m: re.Match[str]) -> str:
     if m.group(1) is not None:
         return m.group(1)
-    return m.group(2) + ("NaN" if m.group(3) == "nan" else "Infinity")
+    # glibc prints a NaN with its sign bit set (0.0/0.0 on x86) as -nan; JSON readers know no -NaN.
+    return "NaN" if m.group(3) == "nan" else m.group(2) + "Infinity"
 
 
 def _drop_trailing_comma(m: re.Match[str]) -> str:
@@ -909,13 +919,18 @@ class _Pairs(list[tuple[str, object]]):
     __slots__ = ()
 
 
+# The value of a key given twice in one object. Only a key the parser reads raises (in _jget): a repeated key it
+# does not know is ignored like any other unknown key (printf JSON does repeat keys: show --json's "path").
+_TWICE = object()
+
+
 def _dict_no_dups(pairs: list[tuple[str, object]]) -> dict[str, object]:
     out = dict(pairs)
     if len(out) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _JBad("$", f"key {key!r} given twice in one object")
+                out[key] = _TWICE
             seen.add(key)
     return out
 
@@ -941,8 +956,8 @@ def _jget(d: Mapping[str, object], path: str, key: str, required: bool) -> objec
             raise _JBad(path, f"missing key {key!r}")
         return None
     value = d[key]
-    if value is None:
-        raise _JBad(f"{path}.{key}", "null")
+    if value is None or value is _TWICE:
+        raise _JBad(f"{path}.{key}", "null" if value is None else "given twice in one object")
     return value
 
 
@@ -1012,28 +1027,6 @@ def _jenum(d: Mapping[str, object], path: str, key: str, conv: _Conv) -> Any:
         raise _JBad(f"{path}.{key}", e.why) from None
 
 
-def _jcheck(d: Mapping[str, object], path: str, allowed: frozenset[str]) -> None:
-    for key in d:
-        if key not in allowed:
-            raise _JBad(path, f"unknown key {key!r}")
-
-
-_J_RES_KEYS = frozenset(
-    {
-        "name",
-        "node-id",
-        "role",
-        "suspended",
-        "suspended-user",
-        "suspended-no-data",
-        "suspended-fencing",
-        "suspended-quorum",
-        "force-io-failures",
-        "write-ordering",
-        "devices",
-        "connections",
-    }
-)
 _J_SUSP = (
     ("suspended-user", SuspendReason.USER),
     ("suspended-no-data", SuspendReason.NO_DATA),
@@ -1048,21 +1041,6 @@ _J_DEV_STATS = (
     ("bm-writes", "bm_writes"),
     ("upper-pending", "upper_pending"),
     ("lower-pending", "lower_pending"),
-)
-_J_DEV_KEYS = frozenset({"volume", "minor", "disk-state", "client", "open", "quorum"} | {k for k, _ in _J_DEV_STATS})
-_J_CONN_KEYS = frozenset(
-    {
-        "peer-node-id",
-        "name",
-        "connection-state",
-        "congested",
-        "peer-role",
-        "tls",  # later drbd-utils
-        "ap-in-flight",
-        "rs-in-flight",
-        "paths",  # later drbd-utils
-        "peer_devices",
-    }
 )
 _J_PEER_COUNTERS = (
     ("received", "received"),
@@ -1097,27 +1075,20 @@ _J_RS_VERIFY = (
 _J_RS_KEYS = frozenset(
     {k for k, _ in _J_RS_INTS + _J_RS_FLOATS + _J_RS_RESYNC + _J_RS_VERIFY} | {"estimated-seconds-to-finish"}
 )
-_J_PEER_KEYS = (
-    frozenset(
-        {
-            "volume",
-            "replication-state",
-            "peer-disk-state",
-            "peer-client",
-            "resync-suspended",
-            "has-sync-details",
-            "has-online-verify-details",
-            "percent-in-sync",
-            "percent-resync-done",
-        }
-        | {k for k, _ in _J_PEER_COUNTERS}
-    )
-    | _J_RS_KEYS
-)
 
 
 def parse_status_json(text: str) -> tuple[Resource9, ...]:
-    """Parse `drbdsetup status --json` (nan/inf accepted); missing, mistyped or unknown keys raise ParseError.
+    """Parse `drbdsetup status --json`; ignore keys it does not know, raise ParseError on a missing or mistyped one.
+
+    Keys are looked up, never enumerated: a key this parser does not know is ignored at every level (resource,
+    device, connection, path and its hosts, peer device), so is a repeated key it does not read, because a
+    drbd-utils upgrade that adds a field must not fail a monitor. The values the agents decide on, everything
+    `volumes` puts into a DrbdVolume (resource and connection names, role, peer-role, volume, minor, disk-state,
+    connection-state, replication-state, peer-disk-state, percent-resync-done), must be known: an unknown one
+    raises ParseError, as does a missing required key, a value of the wrong JSON type or null. Informational words
+    that drbd-utils has extended before are read leniently: an unknown write-ordering becomes None, unknown
+    resync-suspended words are left out (max-parallel came late), and `suspended: true` with no known
+    suspended-* flag set (a new reason) stays suspended with no reasons.
 
     drbdsetup prints this JSON with printf (GRAMMAR §3.3), so the estimated-seconds-to-finish `%.0f` can be `nan`
     (shaptools_drbdsetup_status_json_syncsource_nan.json); such values become None. Both the old field set
@@ -1138,7 +1109,6 @@ def parse_status_json(text: str) -> tuple[Resource9, ...]:
 
 
 def _json_resource(d: dict[str, object], path: str) -> Resource9:
-    _jcheck(d, path, _J_RES_KEYS)
     node_id = _jint(d, path, "node-id")
     assert node_id is not None
     if node_id < -1:
@@ -1149,8 +1119,8 @@ def _json_resource(d: dict[str, object], path: str) -> Resource9:
     if present and len(present) != len(flags):
         raise _JBad(path, "some suspended-* keys are missing")
     reasons = tuple(reason for flag, reason in flags if flag)
-    if present and suspended != bool(reasons):
-        raise _JBad(f"{path}.suspended", "disagrees with the suspended-* flags")
+    if reasons and not suspended:  # suspended with no known flag set is a reason this parser does not know
+        raise _JBad(f"{path}.suspended", "false, but a suspended-* flag is true")
     wo = _jstr(d, path, "write-ordering", required=False)
     devices = tuple(
         _json_device(_jobj(x, f"{path}.devices[{i}]"), f"{path}.devices[{i}]")
@@ -1169,14 +1139,13 @@ def _json_resource(d: dict[str, object], path: str) -> Resource9:
         suspended=bool(suspended),
         suspended_reasons=reasons,
         force_io_failures=_jbool(d, path, "force-io-failures", required=False),
-        write_ordering=None if wo is None else _jenum(d, path, "write-ordering", _wo),
+        write_ordering=None if wo is None else _WO_WORDS.get(wo),
         devices=devices,
         connections=conns,
     )
 
 
 def _json_device(d: dict[str, object], path: str) -> Device9:
-    _jcheck(d, path, _J_DEV_KEYS)
     stats: dict[str, Any] = {attr: _juint(d, path, key, required=False) for key, attr in _J_DEV_STATS}
     return Device9(
         volume=_jvolume(d, path),
@@ -1190,7 +1159,6 @@ def _json_device(d: dict[str, object], path: str) -> Device9:
 
 
 def _json_connection(d: dict[str, object], path: str) -> Connection9:
-    _jcheck(d, path, _J_CONN_KEYS)
     node_id = _juint(d, path, "peer-node-id")
     paths: tuple[Path9, ...] = ()
     if "paths" in d:
@@ -1219,11 +1187,8 @@ def _json_connection(d: dict[str, object], path: str) -> Connection9:
 
 
 def _json_path(d: dict[str, object], path: str) -> Path9:
-    _jcheck(d, path, frozenset({"this_host", "remote_host", "established"}))
-
     def host(key: str) -> str:
         h = _jobj(_jget(d, path, key, True), f"{path}.{key}")
-        _jcheck(h, f"{path}.{key}", frozenset({"address", "port", "family"}))
         parts = [_jstr(h, f"{path}.{key}", "family"), _jstr(h, f"{path}.{key}", "address", required=False)]
         port = _juint(h, f"{path}.{key}", "port", required=False)
         return ":".join([p for p in parts if p is not None] + ([] if port is None else [str(port)]))
@@ -1232,7 +1197,6 @@ def _json_path(d: dict[str, object], path: str) -> Path9:
 
 
 def _json_peer_device(d: dict[str, object], path: str) -> PeerDevice9:
-    _jcheck(d, path, _J_PEER_KEYS)
     has_details = _jbool(d, path, "has-sync-details", required=False)
     if has_details is None:
         has_details = "rs-total" in d
@@ -1253,7 +1217,7 @@ def _json_peer_device(d: dict[str, object], path: str) -> PeerDevice9:
         replication=_jenum(d, path, "replication-state", _repl),
         peer_disk=_jenum(d, path, "peer-disk-state", _disk),
         peer_client=_jbool(d, path, "peer-client", required=False),
-        resync_suspended=() if rsusp is None else _jenum(d, path, "resync-suspended", _rsusp),
+        resync_suspended=() if rsusp is None else _rsusp_known(rsusp),
         percent_in_sync=_jfloat(d, path, "percent-in-sync", required=False),
         percent_resync_done=_jfloat(d, path, "percent-resync-done", required=False),
         resync=resync,
@@ -1337,6 +1301,8 @@ def parse_show_json(text: str) -> tuple[ShowResource9, ...]:
     `"disk"` (shaptools_drbdsetup_show_json.json), a connection repeats `"path"` once per path, and print_paths
     leaves a trailing comma when no net options follow. Objects are therefore read as key/value pairs and
     trailing commas are dropped. Per-peer-device disk options (connection `volumes`) are checked and dropped.
+    Nothing in the product reads it (no agent, no monitor, no tool), so unlike parse_status_json it stays strict:
+    an unknown key raises.
     """
     if "," in text:
         text = _TRAILING_COMMA_RE.sub(_drop_trailing_comma, text)
@@ -1613,7 +1579,8 @@ def parse_events2(text: str) -> Events2:
     lines (docs_84utils_events2_now.txt, docs_9_events2_statistics_now.txt): drbdsetup never starts a line with
     white space, so such a line is joined to the one before. Blank lines are skipped (a pasted sample starts with
     one) and a documentation `...` (an elision, docs_84utils_events2_change_connection.txt) is recorded as
-    Skipped(None). Unknown actions, objects, keys and values raise ParseError; keys may come in any order.
+    Skipped(None). Unknown actions, objects, keys and values raise ParseError; keys may come in any order (no monitor
+    reads events2: `xenha inspect drbd --events2 FILE` reads a capture, where naming the unknown line is the answer).
     With --diff a state key reads `key:old->new`; identifying keys (name, volume, conn-name, ...) never do, and
     a path containing `->` in a non-diff backing_dev would be misread as a diff (no such path is expected).
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,14 +27,19 @@ from xenha.drbd9 import (
 )
 
 __all__ = [
+    "DECIDED_JSON_FIELDS",
+    "STATUS_JSON_KEYS",
     "event2_records",
     "events2_resources",
     "json_resources",
+    "json_values",
     "render_event2",
     "render_events2_now",
     "render_status_json",
     "render_status_text_verbose",
     "text_resources",
+    "with_unknown_decided_value",
+    "with_unknown_keys",
 ]
 
 SYNCING = (
@@ -176,6 +183,7 @@ def json_devices(draw: st.DrawFn, volume: int) -> Device9:
         minor=draw(st.integers(0, 2**20)),
         disk=draw(disks),
         client=draw(st.booleans()),
+        open=draw(st.one_of(st.none(), st.booleans())),  # drbd-utils >= 9.30
         quorum=draw(st.booleans()),
         **_maybe(
             draw, stats, u64, ("size", "read", "written", "al_writes", "bm_writes", "upper_pending", "lower_pending")
@@ -186,7 +194,9 @@ def json_devices(draw: st.DrawFn, volume: int) -> Device9:
 @st.composite
 def json_connections(draw: st.DrawFn, name: str, volumes: Sequence[int]) -> Connection9:
     in_flight = draw(st.booleans())
+    later = draw(st.booleans())  # drbd-utils >= 9.30: tls and a paths array
     pvols = draw(st.lists(st.sampled_from(volumes), unique=True)) if volumes else []
+    paths = draw(st.lists(st.tuples(addresses, addresses, st.booleans()), max_size=2)) if later else []
     return Connection9(
         peer_node_id=draw(st.integers(0, 31)),
         name=name,
@@ -195,6 +205,8 @@ def json_connections(draw: st.DrawFn, name: str, volumes: Sequence[int]) -> Conn
         congested=draw(st.booleans()),
         ap_in_flight=draw(u64) if in_flight else None,
         rs_in_flight=draw(u64) if in_flight else None,
+        tls=draw(st.booleans()) if later else None,
+        paths=tuple(Path9(a, b, e) for a, b, e in paths),
         peer_devices=tuple(draw(json_peer_devices(v)) for v in pvols),
     )
 
@@ -226,8 +238,10 @@ def _json_device(d: Device9) -> str:
         f'      "minor": {d.minor},\n'
         f'      "disk-state": "{d.disk.value}",\n'
         f'      "client": {_jb(d.client)},\n'
-        f'      "quorum": {_jb(d.quorum)}{"," if stats else ""}\n'
     )
+    if d.open is not None:
+        out += f'      "open": {_jb(d.open)},\n'
+    out += f'      "quorum": {_jb(d.quorum)}{"," if stats else ""}\n'
     if stats:
         out += (
             f'      "size": {d.size},\n'
@@ -293,6 +307,23 @@ def _json_peer_device(p: PeerDevice9) -> str:
     return out + "        }"
 
 
+def _json_host(address: str) -> str:
+    family, rest = address.split(":", 1)
+    addr, port = rest.rsplit(":", 1)
+    pad = " " * 12
+    return f'{{\n{pad}"address": "{addr}",\n{pad}"port": {port},\n{pad}"family": "{family}"\n          }}'
+
+
+def _json_path(p: Path9) -> str:
+    return (
+        "        {\n"
+        f'          "this_host": {_json_host(p.local)},\n'
+        f'          "remote_host": {_json_host(p.peer)},\n'
+        f'          "established": {_jb(p.established)}\n'
+        "        }"
+    )
+
+
 def _json_connection(c: Connection9) -> str:
     out = (
         "    {\n"
@@ -302,8 +333,12 @@ def _json_connection(c: Connection9) -> str:
         f'      "congested": {_jb(c.congested)},\n'
         f'      "peer-role": "{c.peer_role.value}",\n'
     )
+    if c.tls is not None:
+        out += f'      "tls": {_jb(c.tls)},\n'
     if c.ap_in_flight is not None:
         out += f'      "ap-in-flight": {c.ap_in_flight},\n      "rs-in-flight": {c.rs_in_flight},\n'
+    if c.tls is not None:  # later drbd-utils print tls and paths together
+        out += '      "paths": [\n' + ",\n".join(_json_path(p) for p in c.paths) + " ],\n"
     out += '      "peer_devices": [\n'
     out += ",\n".join(_json_peer_device(p) for p in c.peer_devices)
     return out + " ]\n    }"
@@ -333,8 +368,190 @@ def _json_resource(r: Resource9) -> str:
 
 
 def render_status_json(resources: Iterable[Resource9]) -> str:
-    """`drbdsetup status --json` exactly as drbd-utils 9.22 prints it: `[`, resources joined by `,`, `]`, blank."""
+    """`drbdsetup status --json` as drbd-utils 9.22 prints it (`[`, resources joined by `,`, `]`, blank line).
+
+    The later keys (device `open`, connection `tls` and `paths`) are printed in their place when the model has them.
+    """
     return "[\n" + ",\n".join(_json_resource(r) for r in resources) + "]\n\n"
+
+
+# Every key parse_status_json reads, at any level: an injected "unknown" key must not be one of them.
+STATUS_JSON_KEYS = frozenset(
+    {
+        # resource
+        "name",
+        "node-id",
+        "role",
+        "suspended",
+        "suspended-user",
+        "suspended-no-data",
+        "suspended-fencing",
+        "suspended-quorum",
+        "force-io-failures",
+        "write-ordering",
+        "devices",
+        "connections",
+        # device
+        "volume",
+        "minor",
+        "disk-state",
+        "client",
+        "open",
+        "quorum",
+        "size",
+        "read",
+        "written",
+        "al-writes",
+        "bm-writes",
+        "upper-pending",
+        "lower-pending",
+        # connection, path, host
+        "peer-node-id",
+        "connection-state",
+        "congested",
+        "peer-role",
+        "tls",
+        "ap-in-flight",
+        "rs-in-flight",
+        "paths",
+        "peer_devices",
+        "this_host",
+        "remote_host",
+        "established",
+        "address",
+        "port",
+        "family",
+        # peer device
+        "replication-state",
+        "peer-disk-state",
+        "peer-client",
+        "resync-suspended",
+        "received",
+        "sent",
+        "out-of-sync",
+        "pending",
+        "unacked",
+        "has-sync-details",
+        "has-online-verify-details",
+        "percent-in-sync",
+        "percent-resync-done",
+        "rs-total",
+        "rs-dt-start-ms",
+        "rs-paused-ms",
+        "rs-dt0-ms",
+        "rs-db0-sectors",
+        "rs-dt1-ms",
+        "rs-db1-sectors",
+        "rs-failed",
+        "rs-same-csum",
+        "ov-start-sector",
+        "ov-stop-sector",
+        "ov-position",
+        "ov-left",
+        "ov-skipped",
+        "want",
+        "db0/dt0 [MiB/s]",
+        "db1/dt1 [MiB/s]",
+        "estimated-seconds-to-finish",
+        "db/dt [MiB/s]",
+    }
+)
+
+# Key names a later drbd-utils might print: anything, and near misses of the keys we read (case, `_` for `-`, blanks).
+unknown_keys = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(sorted(STATUS_JSON_KEYS)).flatmap(
+        lambda k: st.sampled_from([k.upper(), k.title(), k + " ", " " + k, k.replace("-", "_"), k.replace("_", "-")])
+    ),
+).filter(lambda k: k not in STATUS_JSON_KEYS)
+_json_leaves = st.one_of(
+    st.sampled_from(["null", "true", "false", "nan", "-nan", "inf", "-inf"]),  # printf %f gives nan/inf
+    st.integers(-(2**64), 2**64).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(json.dumps),
+    st.text(max_size=10).map(json.dumps),
+    st.sampled_from(["Primary", "UpToDate", "Connected", "nan", "inf"]).map(json.dumps),
+)
+# Any JSON value as printf JSON might print it (bare nan/inf included), as text.
+json_values = st.recursive(
+    _json_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(st.tuples(st.text(max_size=6).map(json.dumps), inner), max_size=3).map(
+            lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"
+        ),
+    ),
+    max_leaves=8,
+)
+
+_OPEN_RE = re.compile(r"\{\n")  # every object render_status_json prints starts a line after `{`
+_CLOSE_RE = re.compile(r"\n *\}")  # and ends with `}` on a line of its own
+
+
+@st.composite
+def with_unknown_keys(draw: st.DrawFn, text: str) -> str:
+    """`text` (from render_status_json) with keys parse_status_json does not read injected into any of its objects.
+
+    Keys go after an object's `{` or after its last value, at any level (resource, device, connection, path, host,
+    peer device); a name may repeat, and values are any JSON, bare `nan`/`inf` included.
+    """
+    spots = [m.end() for m in _OPEN_RE.finditer(text)] + [-m.start() for m in _CLOSE_RE.finditer(text)]
+    if not spots:
+        return text
+    inserts: list[tuple[int, str]] = []
+    for spot in draw(st.lists(st.sampled_from(spots), min_size=1, max_size=8)):
+        member = f"{json.dumps(draw(unknown_keys))}: {draw(json_values)}"
+        if spot >= 0:  # after `{`: the object has members, so a comma follows
+            inserts.append((spot, f"  {member},\n"))
+        else:  # before the newline that precedes `}`: a comma precedes
+            inserts.append((-spot, f",\n  {member}"))
+    for pos, piece in sorted(inserts, key=lambda t: t[0], reverse=True):
+        text = text[:pos] + piece + text[pos:]
+    return text
+
+
+def _not_in(values: Iterable[str]) -> st.SearchStrategy[str]:
+    known = set(values)
+    near = [w for v in sorted(known) for w in (v.lower(), v.upper(), v + " ", " " + v, v + "\x00")]
+    return st.one_of(st.text(max_size=16), st.sampled_from(near)).filter(lambda w: w not in known)
+
+
+_role_words = [m.value for m in Role]
+_disk_words = [m.value for m in DiskState]
+_bad_words = {
+    "role": _not_in(_role_words),
+    "peer-role": _not_in(_role_words),
+    "disk-state": _not_in(_disk_words),
+    "peer-disk-state": _not_in(_disk_words),
+    # a replication state is not a DRBD 9 connection state, nor are 8.x's WFConnection and WFReportParams
+    "connection-state": st.one_of(
+        _not_in(c.value for c in CSTATES9), st.sampled_from([*(r.value for r in ReplState), "WFConnection"])
+    ).filter(lambda w: w not in {c.value for c in CSTATES9}),
+    "replication-state": _not_in(r.value for r in ReplState),
+}
+# The fields `volumes` turns into a DrbdVolume, with values that must raise ParseError (rendered as JSON text).
+DECIDED_JSON_FIELDS: dict[str, st.SearchStrategy[str]] = {
+    **{k: v.map(json.dumps) for k, v in _bad_words.items()},
+    "name": st.sampled_from(["", "two words", "r0:1", "tab\there", "new\nline"]).map(json.dumps),
+    "volume": st.sampled_from(["-1", '"0"', "0.5", "true", "null", "nan"]),
+    "minor": st.sampled_from(["-1", '"1000"', "1e3", "false", "null", "[1000]"]),
+    "percent-resync-done": st.sampled_from(['"59.00"', "null", "true", "{}"]),
+}
+_DECIDED_RE = re.compile(
+    r'"(role|peer-role|disk-state|peer-disk-state|connection-state|replication-state|name)": ("[^"]*")'
+    r'|"(volume|minor|percent-resync-done)": (-?[0-9.]+|nan)'
+)
+
+
+@st.composite
+def with_unknown_decided_value(draw: st.DrawFn, text: str) -> str:
+    """`text` (from render_status_json, before with_unknown_keys) with one decided value replaced by one we refuse."""
+    found = list(_DECIDED_RE.finditer(text))
+    if not found:
+        raise ValueError("no decided field in the document")
+    m = draw(st.sampled_from(found))
+    group = 1 if m.group(1) is not None else 3
+    bad = draw(DECIDED_JSON_FIELDS[m.group(group)])
+    return text[: m.start(group + 1)] + bad + text[m.end(group + 1) :]
 
 
 # ---------------------------------------------------------------------------------------------------------------------

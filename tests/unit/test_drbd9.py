@@ -418,6 +418,81 @@ def test_json_empty_and_strings_named_nan() -> None:
     assert (r.name, r.connections[0].name) == ("nan", "inf")
 
 
+def test_json_unknown_key_in_a_connection_is_ignored() -> None:
+    """A drbd-utils upgrade that adds a connection field must not fail a monitor (issue 12 item 4)."""
+    text = read("reconstructed/drbd9/status_json_primary_secondary.json")
+    doc = json.loads(text)
+    doc[0]["connections"][0]["transport"] = {"name": "tcp", "version": [1, 0], "rdma": None}
+    assert parse_status_json(json.dumps(doc)) == parse_status_json(text)
+
+
+def test_json_unknown_keys_are_ignored_at_every_level() -> None:
+    text = read("reconstructed/drbd9/status_json_syncsource.json")
+    doc = json.loads(text)
+    r = doc[0]
+    r["suspended-io-errors"] = False
+    r["devices"][0]["discard-granularity"] = 512
+    r["connections"][0]["tls"] = False
+    r["connections"][0]["paths"] = [
+        {
+            "this_host": {"address": "10.0.0.1", "port": 7789, "family": "ipv4", "interface": "eth1"},
+            "remote_host": {"address": "10.0.0.2", "port": 7789, "family": "ipv4"},
+            "established": True,
+            "rdma": {"queues": [1, 2]},
+        }
+    ]
+    r["connections"][0]["peer_devices"][0]["rs-rate-limited"] = True
+    r["connections"][0]["peer_devices"][0]["role"] = "Leader"  # known elsewhere, not on a peer device
+    r["devices"][0]["name"] = "not a token"
+    r["uuid"] = "4f1c"
+    changed = parse_status_json(json.dumps(doc))
+    assert volumes(changed) == volumes(parse_status_json(text))
+    (path,) = changed[0].connections[0].paths
+    assert (path.local, path.peer, path.established) == ("ipv4:10.0.0.1:7789", "ipv4:10.0.0.2:7789", True)
+
+
+def test_json_printf_quirks_in_unknown_keys() -> None:
+    """An unknown key may repeat and carry a bare nan, -nan or inf, as printf JSON would print them."""
+    text = read("reconstructed/drbd9/status_json_primary_secondary.json")
+    quirky = text.replace('"role":', '"rate": -nan,\n  "rate": inf,\n  "eta": nan,\n  "role":', 1)
+    assert quirky != text
+    assert parse_status_json(quirky) == parse_status_json(text)
+
+
+def test_json_negative_nan_eta() -> None:
+    """glibc prints a NaN with the sign bit set as -nan (x86 0.0/0.0); it reads as no estimate, as nan does."""
+    text = read("drbd9/shaptools_drbdsetup_status_json_syncsource_nan.json")
+    assert '"estimated-seconds-to-finish": nan' in text
+    minus = text.replace('"estimated-seconds-to-finish": nan', '"estimated-seconds-to-finish": -nan')
+    assert parse_status_json(minus) == parse_status_json(text)
+
+
+def test_json_a_repeated_key_that_is_read_raises_with_its_path() -> None:
+    text = read("reconstructed/drbd9/status_json_primary_secondary.json")
+    twice = text.replace('"peer-role": "Secondary",', '"peer-role": "Secondary",\n"peer-role": "Primary",', 1)
+    assert twice != text
+    with pytest.raises(ParseError, match=r"connections\[0\]\.peer-role"):
+        parse_status_json(twice)
+
+
+def test_json_informational_words_a_later_utils_may_add_are_read_leniently() -> None:
+    """write-ordering, resync-suspended and suspended-* feed no decision: a new word or reason must not fail."""
+    base = parse_status_json(read("reconstructed/drbd9/status_json_syncsource.json"))[0]
+    doc = json.loads(read("reconstructed/drbd9/status_json_syncsource.json"))
+    r, pd = doc[0], doc[0]["connections"][0]["peer_devices"][0]
+    r["write-ordering"] = "fua"
+    r["suspended"] = True  # a reason this parser has no flag for
+    r["suspended-io-errors"] = True
+    pd["resync-suspended"] = "user,throttled"
+    got = only(parse_status_json(json.dumps(doc)))
+    assert (got.write_ordering, got.suspended, got.suspended_reasons) == (None, True, ())
+    assert got.connections[0].peer_devices[0].resync_suspended == (ResyncSuspend.USER,)
+    assert volumes([got]) == volumes([base])
+    pd["resync-suspended"] = "throttled,max-parallel"
+    got = only(parse_status_json(json.dumps(doc)))
+    assert got.connections[0].peer_devices[0].resync_suspended == (ResyncSuspend.MAX_PARALLEL,)
+
+
 def _mutated(fn: object) -> str:
     doc = json.loads(read("reconstructed/drbd9/status_json_syncsource.json"))
     fn(doc)  # type: ignore[operator]
@@ -441,17 +516,27 @@ def _mutated(fn: object) -> str:
         lambda d: d[0].pop("suspended-user"),
         lambda d: d[0].__setitem__("devices", {}),
         lambda d: d[0]["devices"][0].__setitem__("minor", -3),
-        lambda d: d[0]["devices"][0].__setitem__("colour", "red"),
+        lambda d: d[0]["devices"][0].__setitem__("disk-state", "uptodate"),
+        lambda d: d[0]["devices"][0].__setitem__("volume", "0"),
         lambda d: d[0]["connections"][0].__setitem__("connection-state", "SyncSource"),
+        lambda d: d[0]["connections"][0].__setitem__("connection-state", "WFConnection"),
+        lambda d: d[0]["connections"][0].__setitem__("peer-role", "Primary "),
+        lambda d: d[0]["connections"][0].__setitem__("name", "two words"),
+        lambda d: d[0]["connections"][0].pop("peer-role"),
+        lambda d: d[0]["connections"][0].__setitem__("paths", [{"this_host": {"family": "ipv4"}, "established": True}]),
+        lambda d: d[0]["connections"][0].__setitem__("paths", [{"this_host": {}, "remote_host": {}, "established": 1}]),
+        lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("replication-state", "Syncing"),
+        lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("peer-disk-state", "Unknown"),
+        lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("percent-resync-done", "59.00"),
+        lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("resync-suspended", False),
         lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("has-online-verify-details", True),
         lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("has-sync-details", False),
-        lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("resync-suspended", "yes"),
         lambda d: d[0]["connections"][0]["peer_devices"][0].__setitem__("ov-left", 5),
         lambda d: d.append(d[0]),
         lambda d: d.__setitem__(0, []),
     ],
 )
-def test_json_missing_or_mistyped_keys_raise_parse_error(mutate: object) -> None:
+def test_json_missing_or_mistyped_keys_and_unknown_decided_values_raise_parse_error(mutate: object) -> None:
     with pytest.raises(ParseError):
         parse_status_json(_mutated(mutate))
 
@@ -858,6 +943,34 @@ unique_names = st.lists(s9.names, unique=True, max_size=3)
 @given(unique_names.flatmap(lambda ns: st.tuples(*(s9.json_resources(n) for n in ns))))
 def test_status_json_round_trip(resources: tuple[Resource9, ...]) -> None:
     assert parse_status_json(s9.render_status_json(resources)) == resources
+
+
+@FAST
+@given(unique_names.flatmap(lambda ns: st.tuples(*(s9.json_resources(n) for n in ns))), st.data())
+def test_status_json_ignores_unknown_keys_at_every_level(resources: tuple[Resource9, ...], data: st.DataObject) -> None:
+    """Keys a later drbd-utils adds, anywhere, with any JSON value, change nothing: same resources, same volumes."""
+    text = data.draw(s9.with_unknown_keys(s9.render_status_json(resources)))
+    parsed = parse_status_json(text)
+    assert parsed == resources
+    assert volumes(parsed) == volumes(resources)
+
+
+@FAST
+@given(
+    st.lists(s9.names, unique=True, min_size=1, max_size=3).flatmap(
+        lambda ns: st.tuples(*(s9.json_resources(n) for n in ns))
+    ),
+    st.data(),
+)
+def test_status_json_unknown_decided_value_raises_parse_error(
+    resources: tuple[Resource9, ...], data: st.DataObject
+) -> None:
+    """An unknown value in a field `volumes` decides on raises ParseError (and nothing else), unknown keys or not."""
+    text = data.draw(s9.with_unknown_decided_value(s9.render_status_json(resources)))
+    if data.draw(st.booleans()):
+        text = data.draw(s9.with_unknown_keys(text))
+    with pytest.raises(ParseError):
+        parse_status_json(text)
 
 
 def test_status_json_renderer_matches_the_922_fixture_byte_for_byte() -> None:
