@@ -20,7 +20,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 
 # What each agent's monitor path imports (lxml, daemon and filelock must not be among them).
 MONITOR_IMPORTS = {
-    "core (ocf, context, log)": "import xenha.ocf, xenha.context, xenha.log",
+    "core (ocf, context, log)": "import xenha.ocf, xenha.ocf.context, xenha.log",
     "XenDomainHA monitor": "import xenha.agents.xendomain",
     "DrbdDualPrimary monitor": "import xenha.agents.drbddual",
     "AoEExport monitor": "import xenha.agents.aoeexport",
@@ -75,7 +75,7 @@ def main() -> int:
         print(f"{label:40s} {ms:7.1f} ms   {ms / bare:.2f}x  (+{ms - site:.1f} ms over site){note}")
 
     sys.path.insert(0, str(REPO / "lib"))
-    from xenha.drbd import parse_proc_drbd
+    from xenha.drbd.proc import parse_proc_drbd
 
     text = proc_drbd_256()
     samples = []

@@ -1,6 +1,6 @@
 """Read the subset of xl.cfg(5)/xmdomain.cfg(5) the simulator needs; raise DomUConfigError on anything else.
 
-The simulator deliberately has its own reader instead of importing `xenha.xen.parse_domu_config`: the test bed
+The simulator deliberately has its own reader instead of importing `xenha.xen.listing.parse_domu_config`: the test bed
 must not trust the product it tests. Supported syntax (xl.cfg(5) "Syntax"): `KEY = VALUE` statements separated by
 newlines or `;`, `#` comments, VALUE a number, a '...' or "..." string, or a `[ ... ]` list of those (lists may span
 lines and end with a trailing comma). xm configs are Python, but the guests we manage use only that subset.

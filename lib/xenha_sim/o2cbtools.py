@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 from xenha.errors import ParseError
-from xenha.o2cb import (
+from xenha.o2cb.stack import (
     DEFAULT_CONF,
     DEFAULT_PORT,
     MAX_NODE_NUMBER,

@@ -107,7 +107,7 @@ def test_params_rejects(change, why):
 def test_metadata_is_valid_for_ocf_tester_and_ocf_1_1():
     from lxml import etree
 
-    from xenha.meta import render_metadata
+    from xenha.ocf.metadata import render_metadata
 
     doc = etree.fromstring(render_metadata(aoeexport.AGENT).encode())
     dtd = etree.DTD(str(DTD))
@@ -441,7 +441,16 @@ class Export:
 
 def client_main(args: list[str]) -> None:
     """The AoE client (runs in the client namespace): query a target, then read sectors with ATA READ."""
-    from xenha.aoe import SECTOR_SIZE, AoeAddress, AoeChannel, AtaBody, ConfigBody, ata_read, format_mac, query_config
+    from xenha.aoe.wire import (
+        SECTOR_SIZE,
+        AoeAddress,
+        AoeChannel,
+        AtaBody,
+        ConfigBody,
+        ata_read,
+        format_mac,
+        query_config,
+    )
 
     nic, shelf, slot, sectors, out = args[0], int(args[1]), int(args[2]), int(args[3]), args[4]
     address = AoeAddress(shelf, slot)

@@ -11,7 +11,7 @@ import pytest
 from xenha import ocf
 from xenha.agents import drbddual
 from xenha.agents.drbddual import Health, Observation, dual_primary_refusal, monitor_code, promotion_score
-from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import ConfigError
 from xenha.ocf import Env, ExitCode
 

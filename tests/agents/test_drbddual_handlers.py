@@ -23,7 +23,7 @@ from tests.agents.scripted import ScriptedRunner
 from tests.fixtures import FIXTURES
 from xenha import paths, run
 from xenha.agents import drbddual
-from xenha.context import bind_handlers
+from xenha.ocf.context import bind_handlers
 from xenha.run import Deadline, Result
 
 RES = "r0"

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.agents.scripted import ScriptedRunner
-from xenha.agents.fence_noop import (
+from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError
+from xenha.fence.noop import (
     NOTHING_FENCED,
     OPTIONS,
     FenceAction,
@@ -34,7 +35,6 @@ from xenha.agents.fence_noop import (
     render_power_state,
     request_from,
 )
-from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError
 from xenha.run import Deadline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -587,7 +587,7 @@ def test_metadata_has_the_fence_agents_structure():
 
 def test_stonith_admin_reads_our_metadata():
     installed = Path("/usr/sbin/fence_noop")
-    if not installed.is_file() or "xenha.agents.fence_noop" not in installed.read_text(errors="replace"):
+    if not installed.is_file() or "xenha.fence.noop" not in installed.read_text(errors="replace"):
         pytest.skip("/usr/sbin/fence_noop is not xenha's (run `make install` as root; stonith_admin only looks there)")
     done = subprocess.run(
         ["stonith_admin", "--metadata", "-a", "fence_noop"], capture_output=True, text=True, timeout=60, check=False

@@ -17,7 +17,7 @@ from tests.strategies.o2cb import timeouts as timeout_values
 from tests.unit.test_meta import validate
 from xenha import ocf
 from xenha.agents import o2cb as agent
-from xenha.o2cb import (
+from xenha.o2cb.stack import (
     DEFAULT_TIMEOUTS,
     ActiveRegion,
     ClusterConf,

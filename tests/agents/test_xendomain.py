@@ -30,11 +30,11 @@ from xenha.agents.xendomain import (
     params_from,
     stop_plan,
 )
-from xenha.context import bind_handlers
 from xenha.errors import ConfigError, NotInstalled
 from xenha.ocf import Env, ExitCode
+from xenha.ocf.context import bind_handlers
 from xenha.run import Deadline, Result
-from xenha.xen import parse_xl_list, parse_xm_list
+from xenha.xen.listing import parse_xl_list, parse_xm_list
 from xenha_sim import xensim
 from xenha_sim.world import World, add_node
 

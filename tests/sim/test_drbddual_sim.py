@@ -196,7 +196,7 @@ class Pair:
 
     def marks(self, node: str) -> dict[str, tuple[int, ...]]:
         """The split-brain marks the agent left on `node`, as XenDomainHA's guard reads them."""
-        from xenha.drbdmarks import split_brain_marks
+        from xenha.drbd.marks import split_brain_marks
 
         return split_brain_marks(str(self.root / "run" / node))
 

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES
 from tests.sim.conftest import Sim
-from xenha import drbd, drbd9
-from xenha.drbd import ConnState, DiskState, Role
+from xenha.drbd import proc as drbd
+from xenha.drbd import status9 as drbd9
+from xenha.drbd.proc import ConnState, DiskState, Role
 from xenha_sim import drbdsim as sim
 from xenha_sim import drbdtools as tools
 from xenha_sim.world import State, add_node

@@ -43,9 +43,9 @@ XEN_RA = "/usr/lib/ocf/resource.d/heartbeat/Xen"
 
 
 def _product() -> Any:
-    """xenha.xen when the product's parsers exist (they are written alongside the simulator)."""
+    """xenha.xen.listing when the product's parsers exist (they are written alongside the simulator)."""
     try:
-        from xenha import xen
+        from xenha.xen import listing as xen
     except ImportError:
         return None
     return xen
@@ -54,7 +54,7 @@ def _product() -> Any:
 def _need_product() -> Any:
     xen = _product()
     if xen is None:
-        pytest.skip("xenha.xen is not there yet")
+        pytest.skip("xenha.xen.listing is not there yet")
     return xen
 
 

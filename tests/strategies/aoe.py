@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from xenha.aoe import (
+from xenha.aoe.wire import (
     AoeAddress,
     AoeFrame,
     AoeHeader,

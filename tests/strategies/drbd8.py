@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from xenha.drbd import (
+from xenha.drbd.proc import (
     BuildKind,
     ConnState,
     DiskState,

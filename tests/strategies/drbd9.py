@@ -9,8 +9,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from xenha.drbd import ConnState, DiskState, ReplState, Role
-from xenha.drbd9 import (
+from xenha.drbd.proc import ConnState, DiskState, ReplState, Role
+from xenha.drbd.status9 import (
     Action,
     Connection9,
     Device9,

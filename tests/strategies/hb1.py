@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from xenha.hb1 import Assignment, ShellVars
+from xenha.hb1.config import Assignment, ShellVars
 
 __all__ = ["assignments", "group_names", "rendered_files", "shell_vars", "values", "var_names"]
 

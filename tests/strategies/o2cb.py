@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from xenha.o2cb import (
+from xenha.o2cb.stack import (
     MAX_NODE_NUMBER,
     ActiveRegion,
     ClusterConf,

@@ -7,7 +7,7 @@ import string
 
 from hypothesis import strategies as st
 
-from xenha.xen import (
+from xenha.xen.listing import (
     ConfigValue,
     DiskKind,
     DiskSpec,

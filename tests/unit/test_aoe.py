@@ -1,4 +1,4 @@
-"""xenha.aoe: aoe-stat/status.sh and vblade parsers over every fixture, vblade argv, /proc/net/packet, AoE frames."""
+"""xenha.aoe.wire: aoe-stat/status.sh and vblade parsers over every fixture, vblade argv, /proc/net/packet, frames."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params, fixture_paths
 from tests.strategies.aoe import aoe_stat_outputs, frames, render_row, vblade_args, vblade_startups
-from xenha.aoe import (
+from xenha.aoe.wire import (
     ETH_P_AOE,
     MIN_FRAME,
     AoeAddress,

@@ -1,4 +1,4 @@
-"""xenha.bootguard: the boot rule on every DRBD state (all enum combinations and every captured /proc/drbd and
+"""xenha.tools.bootguard: the boot rule on every DRBD state (all enum combinations and every captured /proc/drbd and
 `drbdsetup status --json`), its settings and timing."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import FIXTURES, fixture_params
-from xenha import drbd, drbd9
-from xenha.bootguard import BootSettings, decide_boot, next_delay, settings_from
-from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
-from xenha.drbdguard import DrbdDisk, Observed, Verdict
+from xenha.drbd import proc as drbd
+from xenha.drbd import status9 as drbd9
+from xenha.drbd.guard import DrbdDisk, Observed, Verdict
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import ConfigError, ParseError
-from xenha.hb1 import ShellVars, parse_shell_vars
+from xenha.hb1.config import ShellVars, parse_shell_vars
+from xenha.tools.bootguard import BootSettings, decide_boot, next_delay, settings_from
 
 DISK = DrbdDisk("r0", 0, 0)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import FIXTURES, fixture_params
-from xenha.cli import main
+from xenha.tools.inspect import main
 
 REPO = Path(__file__).resolve().parents[2]
 DRBD_KEYS = {

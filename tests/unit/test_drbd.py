@@ -1,4 +1,4 @@
-"""Tests for xenha.drbd: every fixture of each kind, facts of named fixtures, round trips and mutations."""
+"""Tests for xenha.drbd.proc: every fixture of each kind, facts of named fixtures, round trips and mutations."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.strategies.drbd8 import (
     proc_drbd,
     role_outputs,
 )
-from xenha.drbd import (
+from xenha.drbd.proc import (
     BuildKind,
     ConnState,
     DiskState,

@@ -1,4 +1,4 @@
-"""Tests for xenha.drbd9: every DRBD 9 fixture parses, named fixtures give the right facts, renders round-trip."""
+"""xenha.drbd.status9: every DRBD 9 fixture parses, named fixtures give the right facts, renders round-trip."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params, fixture_paths
 from tests.strategies import drbd9 as s9
-from xenha.drbd import ConnState, DiskState, DrbdVolume, ReplState, Role
-from xenha.drbd9 import (
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, ReplState, Role
+from xenha.drbd.status9 import (
     Action,
     Event2,
     EventObject,

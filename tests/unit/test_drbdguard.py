@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params
-from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
-from xenha.drbdguard import (
+from xenha.drbd.guard import (
     DrbdDisk,
     Observed,
     Verdict,
@@ -23,9 +22,10 @@ from xenha.drbdguard import (
     observe,
     parse_sh_dev,
 )
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import NotInstalled, ParseError
 from xenha.run import Deadline, Result
-from xenha.xen import parse_domu_config
+from xenha.xen.listing import parse_domu_config
 
 PROC_84 = "reconstructed/proc_drbd/84_connected_{}.txt"
 PROC_9 = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from xenha.drbdmarks import SPLIT_BRAIN_MARK, split_brain_marks
-from xenha.lock import StateDir
+from xenha.drbd.marks import SPLIT_BRAIN_MARK, split_brain_marks
+from xenha.state import StateDir
 
 
 def test_marks_written_through_the_agents_state_dir_are_read_back(tmp_path):

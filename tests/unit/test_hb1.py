@@ -1,5 +1,5 @@
-"""xenha.hb1: the defaults-file reader (never runs anything; agrees with the shell), groups, settings, and the status
-line judged by heartbeat 3.0.6's own `we_own_resource`, taken from the installed ResourceManager."""
+"""xenha.hb1.config: the defaults-file reader (never runs anything; agrees with the shell), groups, settings, and
+the status line judged by heartbeat 3.0.6's own `we_own_resource`, taken from the installed ResourceManager."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.strategies.hb1 import group_names, rendered_files, shell_vars
 from xenha.errors import ArgsError, ConfigError, ParseError
-from xenha.hb1 import (
+from xenha.hb1.config import (
     Assignment,
     MigrateTarget,
     Ownership,

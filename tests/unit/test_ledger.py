@@ -1,4 +1,4 @@
-"""xenha.ledger: the file format round-trips, damage raises ParseError only, and concurrent writers lose nothing."""
+"""xenha.hb1.ledger: the file format round-trips, damage raises ParseError only, and concurrent writers lose nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xenha.errors import ParseError
-from xenha.ledger import Ledger, LedgerFile, Move, mark_returned, parse_ledger, record_move, render_ledger
+from xenha.hb1.ledger import Ledger, LedgerFile, Move, mark_returned, parse_ledger, record_move, render_ledger
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 _time = st.floats(0, 4e9, allow_nan=False)

@@ -8,8 +8,8 @@ import stat
 import pytest
 
 from xenha.errors import DeadlineExceeded, PermissionDenied, ProgrammerError
-from xenha.lock import StateDir
 from xenha.run import Deadline
+from xenha.state import StateDir
 
 
 def test_write_read_remove(tmp_path):

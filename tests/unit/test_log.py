@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from xenha.log import setup_logging
 from xenha.ocf import Env, log
 
 LIB = Path(__file__).resolve().parents[2] / "lib"
@@ -51,6 +50,10 @@ def test_programs_that_are_not_agents_tag_name_and_pid(tmp_path, monkeypatch):
     log.setup_logging("xenha-bootguard", "", {}, stderr=io.StringIO())
     log.get("xenha.test").info("started")
     assert server.recv(4096).decode().startswith(f"<{3 * 8 + 6}>xenha-bootguard[")  # daemon, info
+
+
+def setup_logging(agent: str, env: Env, *, stderr: io.StringIO) -> None:
+    log.setup_logging(agent, env.instance, env.environ, stderr=stderr)
 
 
 def test_no_handler_means_silence(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xenha import ocf
-from xenha.meta import render_metadata
+from xenha.ocf.metadata import render_metadata
 
 DTD = Path("/usr/share/resource-agents/ra-api-1.dtd")
 RNG = Path("/usr/share/resource-agents/metadata.rng")

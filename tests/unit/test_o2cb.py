@@ -1,4 +1,4 @@
-"""xenha.o2cb: every O2CB fixture parses (with real facts checked), render/parse round trips, mutations, configfs."""
+"""xenha.o2cb.stack: every O2CB fixture parses (real facts checked), render/parse round trips, mutations, configfs."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params
 from tests.strategies import o2cb as strat
-from xenha import o2cb
 from xenha.errors import ParseError
-from xenha.o2cb import (
+from xenha.o2cb import stack as o2cb
+from xenha.o2cb.stack import (
     ActiveRegion,
     ClusterConf,
     ClusterStanza,
@@ -458,7 +458,7 @@ def test_mutated_fixtures_raise_only_parse_error(path: Path, data: st.DataObject
 
 def test_product_modules_never_import_the_simulator() -> None:
     root = Path(__file__).resolve().parents[2] / "lib" / "xenha"
-    for module in (root / "o2cb.py", root / "agents" / "o2cb.py"):
+    for module in (root / "o2cb" / "stack.py", root / "agents" / "o2cb.py"):
         tree = ast.parse(module.read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

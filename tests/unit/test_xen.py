@@ -1,4 +1,4 @@
-"""Tests for xenha.xen: every Xen fixture, all flag strings, grammar round trips and mutations."""
+"""Tests for xenha.xen.listing: every Xen fixture, all flag strings, grammar round trips and mutations."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tests.strategies.xen import (
     xm_list_outputs,
 )
 from xenha.errors import ParseError
-from xenha.xen import (
+from xenha.xen.listing import (
     DiskKind,
     DiskSpec,
     Domain,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from xenha import ocf
-from xenha.aoe import (
+from xenha.aoe.wire import (
     AoeAddress,
     VbladeArgs,
     VbladeStartup,
@@ -29,12 +29,12 @@ from xenha.aoe import (
     scan_vblade_log,
     vblade_argv,
 )
-from xenha.context import Context, bind_handlers
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.lock import StateDir
 from xenha.ocf import Env, ExitCode, log
+from xenha.ocf.context import Context, bind_handlers
 from xenha.paths import Paths
 from xenha.run import Deadline, poll_until
+from xenha.state import StateDir
 
 __all__ = [
     "AGENT",

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from enum import Enum
 
 from xenha import ocf
-from xenha.context import Context, bind_handlers
-from xenha.drbd import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
-from xenha.drbdcmd import Drbd8Commands, commands_for
-from xenha.drbdmarks import SPLIT_BRAIN_MARK
+from xenha.drbd.cmd import Drbd8Commands, commands_for
+from xenha.drbd.marks import SPLIT_BRAIN_MARK
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.ocf import Env, ExitCode, log
+from xenha.ocf.context import Context, bind_handlers
 from xenha.run import Result, poll_until
 
 TYPE_CHECKING = False
@@ -100,7 +100,8 @@ AGENT = ocf.Agent(
             "Four integers separated by spaces, the promotion score written for: (1) UpToDate data while "
             "Primary or with the peer's state known; (2) UpToDate data with the peer unknown; (3) Consistent "
             "data; (4) Outdated data. A Primary whose disk failed (Diskless, serving the peer's UpToDate "
-            "data) gets the lowest of the four. Inconsistent data, a Diskless Secondary or a failed disk get no score (the attribute is "
+            "data) gets the lowest of the four. Inconsistent data, a Diskless Secondary or a failed disk get no "
+            "score (the attribute is "
             "removed), so Pacemaker never promotes them. Like ocf:linbit:drbd's adjust_master_score. "
             'Default: "10000 1000 5 1".',
             default="10000 1000 5 1",
@@ -413,14 +414,14 @@ def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
 
 def observe(p: Params, ctx: Context) -> Observation:
     """Read the resource's state: /proc/drbd on 8.x (no fork), `drbdsetup status --json` on 9."""
-    from xenha.drbd import read_proc_drbd
+    from xenha.drbd.proc import read_proc_drbd
 
     try:
         proc = read_proc_drbd(ctx.paths.proc_drbd)
     except FileNotFoundError:
         return Observation(volumes=(), major=None)  # the module is not loaded: nothing runs
     if proc.is_drbd9:
-        from xenha import drbd9
+        from xenha.drbd import status9 as drbd9
 
         res = ctx.run(commands_for(9, p.resource, p.conf_arg).status_json(), ctx.deadline)
         if not res.ok:
@@ -781,7 +782,7 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
         raise NotInstalled("drbdadm: not installed")
     major = None
     try:
-        from xenha.drbd import read_proc_drbd
+        from xenha.drbd.proc import read_proc_drbd
 
         major = read_proc_drbd(ctx.paths.proc_drbd).major
     except (FileNotFoundError, ParseError):

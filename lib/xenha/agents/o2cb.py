@@ -15,9 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from xenha import ocf
-from xenha.context import Context, bind_handlers
 from xenha.errors import ConfigError, NotInstalled, ParseError, ToolError
-from xenha.o2cb import (
+from xenha.o2cb.stack import (
     DEFAULT_CONF,
     DEFAULT_CONFIGFS,
     DEFAULT_PORT,
@@ -45,6 +44,7 @@ from xenha.o2cb import (
     render_cluster_conf,
 )
 from xenha.ocf import Env, ExitCode, log
+from xenha.ocf.context import Context, bind_handlers
 from xenha.run import Result, Runner
 
 __all__ = [

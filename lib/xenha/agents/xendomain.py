@@ -11,11 +11,12 @@ from enum import Enum
 from typing import Literal
 
 from xenha import __version__, ocf
-from xenha.context import Context, bind_handlers
 from xenha.errors import ArgsError, ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.ocf import Env, ExitCode
+from xenha.ocf.context import Context, bind_handlers
 from xenha.run import Deadline, Result, poll_until
-from xenha.xen import (
+from xenha.xen.ctl import NoHypervisor, Tool, XenCtl, find_domain, open_toolstack
+from xenha.xen.listing import (
     Domain,
     DomainState,
     DomUConfig,
@@ -30,7 +31,6 @@ from xenha.xen import (
     parse_xen_error,
     parse_xl_info,
 )
-from xenha.xenctl import NoHypervisor, Tool, XenCtl, find_domain, open_toolstack
 
 __all__ = [
     "AGENT",
@@ -626,7 +626,7 @@ def _tool_detail(result: Result) -> str:
 def _guard_start(p: Params, ctx: Context) -> None:
     if not p.drbd_guard:
         return
-    from xenha.drbdguard import GuardRefused, Verdict, check_start, drbd_disks
+    from xenha.drbd.guard import GuardRefused, Verdict, check_start, drbd_disks
 
     if p.domu is None:  # params_from refused a start without a readable config while the guard is on
         raise GuardRefused(f"{p.who}: cannot find its DRBD disks: {p.config_problem}")
@@ -862,7 +862,7 @@ def migrate_to(p: Params, ctx: Context) -> ExitCode:
 def _guard_migrate(p: Params, ctx: Context, target: str) -> None:
     if not p.drbd_guard:
         return
-    from xenha.drbdguard import GuardRefused, check_migrate, drbd_disks
+    from xenha.drbd.guard import GuardRefused, check_migrate, drbd_disks
 
     if p.domu is None:
         raise GuardRefused(f"{p.who}: not migrating to {target}: cannot find its DRBD disks: {p.config_problem}")
@@ -973,7 +973,7 @@ def _validate_environment(p: Params, ctx: Context, tool: Tool) -> None:
             if 0 <= free < p.domu.memory_mib:
                 raise DomainError(f"{p.who}: needs {p.domu.memory_mib} MiB, {tool} info shows {free} MiB free")
     if p.drbd_guard and p.domu is not None:
-        from xenha.drbdguard import drbd_disks, observe
+        from xenha.drbd.guard import drbd_disks, observe
 
         for item in observe(
             drbd_disks(p.domu.disks), run=ctx.run, deadline=ctx.deadline, proc_drbd=ctx.paths.proc_drbd

@@ -86,7 +86,7 @@ class Logger:
 
 
 def get(name: str) -> Logger:
-    """The logger of module `name` (e.g. `xenha.drbd`); costs nothing until a record passes the threshold."""
+    """The logger of module `name` (e.g. `xenha.drbd.proc`); costs nothing until a record passes the threshold."""
     return Logger(name)
 
 

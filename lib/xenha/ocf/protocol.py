@@ -212,7 +212,7 @@ def run(
     err = stderr or sys.stderr
     env = Env.from_environ(environ, argv, resource_type=agent.name)
     if env.action == "meta-data":
-        from xenha.meta import render_metadata  # lxml is imported only here
+        from xenha.ocf.metadata import render_metadata  # lxml is imported only here
 
         out.write(render_metadata(agent))
         return ExitCode.SUCCESS

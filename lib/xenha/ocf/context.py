@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from xenha.lock import StateDir
 from xenha.ocf import Agent, Env, ExitCode
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner
+from xenha.state import StateDir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -15,12 +15,12 @@ from enum import Enum, IntEnum
 from typing import Any, TextIO
 
 from xenha import __version__
-from xenha.context import Context
 from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.lock import StateDir
 from xenha.ocf import Env
+from xenha.ocf.context import Context
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner
+from xenha.state import StateDir
 
 __all__ = [
     "HANDLERS",
@@ -48,7 +48,7 @@ __all__ = [
     "request_from",
 ]
 
-_log = logging.getLogger("xenha.agents.fence_noop")
+_log = logging.getLogger("xenha.fence.noop")
 
 NAME = "fence_noop"
 NOTHING_FENCED = (

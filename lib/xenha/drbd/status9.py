@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from xenha.drbd import ConnState, DiskState, DrbdVolume, ReplState, Role
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, ReplState, Role
 from xenha.errors import ParseError
 
 __all__ = [
@@ -50,7 +50,7 @@ TOOL_EVENTS2 = "drbdsetup events2"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Enums that only DRBD 9 has (the shared state names live in xenha.drbd)
+# Enums that only DRBD 9 has (the shared state names live in xenha.drbd.proc)
 
 
 class SuspendReason(Enum):
@@ -103,7 +103,7 @@ class EventObject(Enum):
     HELPER = "helper"
 
 
-# Replication states in which a resync is under way (the 8.x _SYNC_STATES of xenha.drbd; verify is not a resync).
+# Replication states in which a resync is under way (the 8.x _SYNC_STATES of xenha.drbd.proc; verify is not a resync).
 _SYNCING = frozenset(
     {
         ReplState.STARTING_SYNC_S,

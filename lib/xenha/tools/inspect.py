@@ -55,7 +55,8 @@ def drbd_rows(args: argparse.Namespace) -> list[Row]:
     `split_brain` is what DrbdDualPrimary marked on this node (an unresolved split-brain: true), read only from
     the live source; a capture says nothing about it (null).
     """
-    from xenha import drbd, drbd9
+    from xenha.drbd import proc as drbd
+    from xenha.drbd import status9 as drbd9
 
     if args.status_json:
         return _captured([v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_read(args.status_json)))])
@@ -79,7 +80,7 @@ def _captured(rows: list[Row]) -> list[Row]:
 
 
 def _with_marks(rows: list[Row], run_dir: str) -> list[Row]:
-    from xenha.drbdmarks import split_brain_marks
+    from xenha.drbd.marks import split_brain_marks
 
     marks = split_brain_marks(run_dir)
     marked_minors = {m for minors in marks.values() for m in minors}
@@ -88,7 +89,7 @@ def _with_marks(rows: list[Row], run_dir: str) -> list[Row]:
 
 def xen_rows(args: argparse.Namespace) -> list[Row]:
     """The Xen domains from the chosen source, as inspect JSON objects (the six documented keys only)."""
-    from xenha import xen
+    from xenha.xen import listing as xen
 
     if args.xl_list:
         found: Sequence[xen.Domain | xen.DomainConfig] = xen.parse_xl_list(_read(args.xl_list))

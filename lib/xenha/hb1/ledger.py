@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import TextIO
 
 from xenha.errors import ParseError, XenhaError
-from xenha.lock import StateDir
 from xenha.run import Deadline, Runner, poll_until
+from xenha.state import StateDir
 
 __all__ = [
     "DEFAULT_LEDGER",
@@ -217,7 +217,7 @@ class _Cli:
 
 def _running_here(cli: _Cli) -> tuple[str, set[str]]:
     """(toolstack, names of the live guests here)."""
-    from xenha.hb1 import open_toolstack
+    from xenha.hb1.config import open_toolstack
 
     choice = cli.toolstack if cli.toolstack in ("xl", "xm") else "auto"
     xen, domains = open_toolstack(choice, cli.run, Deadline(_LIST_S))  # type: ignore[arg-type]

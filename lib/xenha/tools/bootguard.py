@@ -1,7 +1,7 @@
 """The boot guard (xenha-bootguard): at dom0 boot start guests with DRBD disks only when DRBD shows it is safe.
 
 What admins script today as xen-drbd-auto. After a reboot a dom0 must not start a guest whose disks the peer may
-be using. The rule, for every DRBD volume of the guest (xenha.drbdguard finds them and reads their state):
+be using. The rule, for every DRBD volume of the guest (xenha.drbd.guard finds them and reads their state):
 
 - the peer is Primary: the guest runs there; REFUSE (never started by the guard);
 - connected (cstate Connected, not resyncing), the peer Secondary, both copies UpToDate: SAFE;
@@ -30,14 +30,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from xenha.drbd import ConnState, Role
-from xenha.drbdguard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
+from xenha.drbd.guard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
+from xenha.drbd.proc import ConnState, Role
 from xenha.errors import ConfigError, ParseError, XenhaError
-from xenha.hb1 import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
-from xenha.lock import StateDir
+from xenha.hb1.config import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
 from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
+from xenha.state import StateDir
 
 __all__ = [
     "BootSettings",
@@ -49,7 +49,7 @@ __all__ = [
     "settings_from",
 ]
 
-_log = log.get("xenha.bootguard")
+_log = log.get("xenha.tools.bootguard")
 
 PROG = "xenha-bootguard"
 _LIST_S = 30.0
@@ -195,7 +195,7 @@ def _guests(settings: BootSettings) -> list[Guest]:
 def _create(xen: Xen, guest: Guest, settings: BootSettings, ctx: GuardContext) -> str | None:
     """Create the guest and wait until it runs; None on success, else why not."""
     from xenha.agents.xendomain import Health, assess, create_argv
-    from xenha.xen import parse_xen_error
+    from xenha.xen.listing import parse_xen_error
 
     deadline = Deadline(settings.start_maxwait)
     result = ctx.run(create_argv(xen.tool, guest.config_path, guest.name, override_name=False), deadline)
@@ -424,10 +424,10 @@ def _check(settings: BootSettings, ctx: GuardContext) -> int:
 
 
 def _setup_logging(action: str, environ: Mapping[str, str]) -> None:
-    from xenha.log import setup_logging
-    from xenha.ocf import Env
+    """Syslog tagged `xenha-bootguard[pid]`, as a program that is not an OCF agent (no instance in the tag)."""
+    from xenha.ocf.log import setup_logging
 
-    setup_logging(PROG, Env.from_environ(environ, [PROG, action], resource_type=PROG))
+    setup_logging(PROG, "", environ)
 
 
 def _parser() -> argparse.ArgumentParser:

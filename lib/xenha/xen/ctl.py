@@ -9,7 +9,7 @@ from typing import Literal
 
 from xenha.errors import DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.run import Deadline, Result, Runner
-from xenha.xen import Domain, XenErrorKind, is_control_domain, parse_xen_error, parse_xl_list, parse_xm_list
+from xenha.xen.listing import Domain, XenErrorKind, is_control_domain, parse_xen_error, parse_xl_list, parse_xm_list
 
 __all__ = [
     "CAPABILITIES",

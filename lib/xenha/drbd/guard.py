@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from xenha.drbd import ConnState, DiskState, DrbdVolume, Role
-from xenha.drbdmarks import split_brain_marks
+from xenha.drbd.marks import split_brain_marks
+from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import NotInstalled, ParseError, XenhaError
 from xenha.run import Deadline, Runner
 
@@ -128,7 +128,7 @@ def verdict_from(refusals: Sequence[str], waits: Sequence[str], observed: Sequen
 
 
 class DrbdBacked(Protocol):
-    """The part of xenha.xen.DiskSpec the guard reads."""
+    """The part of xenha.xen.listing.DiskSpec the guard reads."""
 
     @property
     def drbd_resource(self) -> str | None: ...
@@ -338,7 +338,7 @@ def _observe_84(
 
 
 def _observe_9(disks: Sequence[DrbdDisk], run: Runner, deadline: Deadline) -> tuple[Observed, ...]:
-    from xenha.drbd9 import parse_status_json, volumes
+    from xenha.drbd.status9 import parse_status_json, volumes
 
     try:
         result = run(["drbdsetup", "status", "--json"], deadline)
@@ -383,7 +383,7 @@ def observe(
     """
     if not disks:
         return ()
-    from xenha.drbd import read_proc_drbd
+    from xenha.drbd.proc import read_proc_drbd
 
     try:
         proc = read_proc_drbd(proc_drbd)

@@ -3,18 +3,18 @@
 One script replaces the per-group copies of /etc/init.d/xendomains that heartbeat v1 clusters run from haresources
 (`ha1.domain.local xendomainsHA1`, `ha2.domain.local xendomainsHA2`). It is installed under every group's name in
 /etc/ha.d/resource.d/; the group comes from that name, and its settings from /etc/default/xendomainsHA<N>
-(XENHA_HB1_DEFAULTS_DIR overrides /etc/default), read without executing it (xenha.hb1). The group's guests are the
-configs in its XENDOMAINS_AUTO directory; guests of other groups are never touched.
+(XENHA_HB1_DEFAULTS_DIR overrides /etc/default), read without executing it (xenha.hb1.config). The group's guests are
+the configs in its XENDOMAINS_AUTO directory; guests of other groups are never touched.
 
 - start: restores saved guests of the group (XENDOMAINS_RESTORE=true), then creates each guest that runs nowhere.
   "Nowhere" is known only through DRBD: a guest whose DRBD disk is Primary on the peer runs there and is skipped
   (logged, not an error). For a guest without DRBD disks xenha cannot know whether the peer runs it (it does not
   log in to the peer), so such a guest is started unless it runs here: keep non-DRBD guests out of groups, or make
-  sure the peer's heartbeat stopped them. Each guest also passes the DRBD guard (xenha.drbdguard): UpToDate here.
+  sure the peer's heartbeat stopped them. Each guest also passes the DRBD guard (xenha.drbd.guard): UpToDate here.
 - stop: for each guest of the group running here: live migration to XENDOMAINS_MIGRATE's host (when set and the
   DRBD guard agrees), else save to XENDOMAINS_SAVE (when set), else a clean shutdown, destroyed when it is still
   there after XENDOMAINS_STOP_MAXWAIT seconds. Every command has a deadline. A migration is written to the ledger.
-- status: one line from a fixed vocabulary, read by heartbeat's own rule (see xenha.hb1): held while the group's
+- status: one line from a fixed vocabulary, read by heartbeat's own rule (see xenha.hb1.config): held while the group's
   lock file (LOCKFILE, default /var/lock/xendomainsHA<N>) is from this boot or any of its guests lives here.
 
 Exit codes are LSB's: 0 done, 1 failed, 2 bad arguments, 6 not configured; status 0 held, 3 not held.
@@ -30,9 +30,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from xenha.drbdguard import GuardResult, Verdict, check_migrate, check_start, drbd_disks
+from xenha.drbd.guard import GuardResult, Verdict, check_migrate, check_start, drbd_disks
 from xenha.errors import ArgsError, ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.hb1 import (
+from xenha.hb1.config import (
     SCRIPT_PREFIX,
     GroupConfig,
     Guest,
@@ -48,11 +48,11 @@ from xenha.hb1 import (
     read_shell_vars,
     status_line,
 )
-from xenha.lock import StateDir
 from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
-from xenha.xen import Domain, MigrationRole, parse_xen_error
+from xenha.state import StateDir
+from xenha.xen.listing import Domain, MigrationRole, parse_xen_error
 
 if TYPE_CHECKING:
     from xenha.agents.xendomain import StopStep
@@ -71,7 +71,7 @@ __all__ = [
     "stop",
 ]
 
-_log = log.get("xenha.hb1")
+_log = log.get("xenha.hb1.config")
 
 ACTIONS = ("start", "stop", "status")
 # LSB init-script exit codes (heartbeat treats any non-zero start/stop as a failure).
@@ -519,7 +519,7 @@ def status(name: str, cfg: GroupConfig | None, lockfile: str, ctx: Hb1Context) -
 
 
 def _ledger_record(ctx: Hb1Context, xen: Xen, guest: str, *, target: str, address: str, by: str) -> None:
-    from xenha.ledger import LedgerFile, Move, ledger_path
+    from xenha.hb1.ledger import LedgerFile, Move, ledger_path
 
     move = Move(guest=guest, source=ctx.node, target=target, address=address,
                 home_address=ctx.environ.get("XENHA_MIGRATE_HOME", "") or ctx.node, toolstack=xen.tool,
@@ -531,7 +531,7 @@ def _ledger_record(ctx: Hb1Context, xen: Xen, guest: str, *, target: str, addres
 
 
 def _ledger_returned(ctx: Hb1Context, guest: str) -> None:
-    from xenha.ledger import LedgerFile, ledger_path
+    from xenha.hb1.ledger import LedgerFile, ledger_path
 
     path = ledger_path(ctx.environ)
     if not os.path.exists(path):
@@ -556,10 +556,10 @@ def _report(ctx: Hb1Context, cfg: GroupConfig, action: str, why: str) -> None:
 
 
 def _setup_logging(name: str, action: str, environ: Mapping[str, str]) -> None:
-    from xenha.log import setup_logging
-    from xenha.ocf import Env
+    """Syslog tagged `xendomainsHA1[pid]`, as a program that is not an OCF agent (no instance in the tag)."""
+    from xenha.ocf.log import setup_logging
 
-    setup_logging(name, Env.from_environ(environ, [name, action], resource_type=name))
+    setup_logging(name, "", environ)
 
 
 def main(

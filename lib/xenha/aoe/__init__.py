@@ -1,0 +1,1 @@
+"""ATA over Ethernet: vblade exports, the AoE wire format, aoetools output."""

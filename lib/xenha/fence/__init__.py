@@ -1,0 +1,1 @@
+"""Fence agents: the fence-agents protocol and fence_noop."""

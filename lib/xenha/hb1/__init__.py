@@ -1,0 +1,1 @@
+"""heartbeat v1: haresources, the xendomainsHA defaults files, the migration ledger."""
