@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+
+from xenha.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["SBIN_DIRS", "Paths"]
 
@@ -12,7 +16,7 @@ __all__ = ["SBIN_DIRS", "Paths"]
 SBIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
-@dataclass(frozen=True)
+@record
 class Paths:
     """File-system locations; `from_environ` applies the XENHA_* overrides."""
 

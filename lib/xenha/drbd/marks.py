@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from xenha.state import decode_name
+
 __all__ = ["SPLIT_BRAIN_MARK", "split_brain_marks"]
 
 SPLIT_BRAIN_MARK = "split-brain."
@@ -33,7 +35,7 @@ def split_brain_marks(run_dir: str) -> dict[str, tuple[int, ...]]:
     for name in names:
         if not name.startswith(SPLIT_BRAIN_MARK) or ".tmp." in name:  # StateDir.write's temporary files
             continue
-        resource = name[len(SPLIT_BRAIN_MARK) :]
+        resource = decode_name(name)[len(SPLIT_BRAIN_MARK) :]
         try:
             fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:

@@ -19,6 +19,7 @@ from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError, XenhaEr
 from xenha.ocf import Env
 from xenha.ocf.context import Context
 from xenha.paths import Paths
+from xenha.record import record
 from xenha.run import Deadline, Runner, SubprocessRunner
 from xenha.state import StateDir
 
@@ -405,11 +406,11 @@ class Host:
     kill_timeout: float = KILL_TIMEOUT
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FenceContext(Context):
     """A handler's context plus the host a lab power-off acts on."""
 
-    host: Host = field(default_factory=Host)
+    host: Host
 
 
 def lab_netns(world: str, plug: str) -> str | None:

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
-
-from xenha.ocf import Agent, Env, ExitCode
+from xenha.ocf.protocol import Env, ExitCode
 from xenha.paths import Paths
+from xenha.record import record
 from xenha.run import Deadline, Runner, SubprocessRunner
 from xenha.state import StateDir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from xenha.ocf import Handler
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    from xenha.ocf.decl import Agent
+    from xenha.ocf.protocol import Handler
+
+    P = TypeVar("P")
 
 __all__ = ["Context", "bind_handlers"]
 
-P = TypeVar("P")
 
-
-@dataclass(frozen=True, slots=True)
+@record
 class Context:
     """Everything a handler touches outside its parameters; tests build one with a scripted runner."""
 
