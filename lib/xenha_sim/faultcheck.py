@@ -64,6 +64,7 @@ class Instance:
     domid: int
     run: str
     role: str
+    started: float = 0.0  # world (wall-clock) time it was created or arrived
 
     @property
     def is_live(self) -> bool:
@@ -98,6 +99,7 @@ class Sample:
 
     t: float
     alive: frozenset[str]
+    wall: float = 0.0  # the world's clock (time.time()) when taken, to place instances' `started` on `t`
     guests: Mapping[str, tuple[Instance, ...]] = field(default_factory=dict)
     drbd: Mapping[str, Mapping[str, Replica]] = field(default_factory=dict)
     md_gen: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=dict)
@@ -114,7 +116,9 @@ class Sample:
         return self.drbd.get(res, {}).get(node)
 
 
-def sample_world(state: dict[str, Any], t: float, guests: Mapping[str, str], *, error: str = "") -> Sample:
+def sample_world(
+    state: dict[str, Any], t: float, guests: Mapping[str, str], *, wall: float = 0.0, error: str = ""
+) -> Sample:
     """Read a world state (xenha_sim.world layout) into a Sample; `guests` maps each guest to its DRBD resource."""
     from xenha_sim import drbdsim
 
@@ -128,7 +132,8 @@ def sample_world(state: dict[str, Any], t: float, guests: Mapping[str, str], *, 
         for rec in host.get("domains", {}).values():
             base = rec.get("base")
             if base in found:
-                found[base].append(Instance(node, int(rec["domid"]), str(rec["run"]), str(rec["role"])))
+                started = float(rec.get("started") or 0.0)
+                found[base].append(Instance(node, int(rec["domid"]), str(rec["run"]), str(rec["role"]), started))
     drbd: Mapping[str, Any] = state.get("drbd", {})
     md: Mapping[str, Mapping[str, Any]] = drbd.get("md", {})
     replicas: dict[str, dict[str, Replica]] = {}
@@ -154,6 +159,7 @@ def sample_world(state: dict[str, Any], t: float, guests: Mapping[str, str], *, 
     return Sample(
         t=t,
         alive=alive,
+        wall=wall,
         guests={g: tuple(v) for g, v in found.items()},
         drbd=replicas,
         md_gen=md_gen,
@@ -482,6 +488,10 @@ class Tracker:
         for guest in self.guests:
             if not s.running(guest):
                 self.downtime[guest] += dt
+            elif prev is not None and not prev.running(guest) and s.wall:
+                # back since the newest running instance started: the interval was down only until then
+                began = max(i.started for i in s.guests[guest] if i.is_running)
+                self.downtime[guest] += min(dt, max(0.0, s.t - (s.wall - began) - prev.t))
             live = s.live(guest)
             if len(live) > 1:
                 self._violate(s.t, "two-nodes", guest, f"{guest} live on {' and '.join(live)}")

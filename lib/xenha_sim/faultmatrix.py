@@ -2,7 +2,7 @@
 
 For every fault (and every agent set: xenha's, and with --peers ocf:linbit:drbd + ocf:heartbeat:Xen) the runner
 brings the demo's cluster up (DRBD r0/r1 promoted on ha1 and ha2, web1 on ha1, web2 on ha2), starts two samplers
-(the world every 0.5 s, crm_mon every second, both judged by faultcheck.Tracker), injects the fault through the
+(the world every 0.25 s, crm_mon every second, both judged by faultcheck.Tracker), injects the fault through the
 lab's public methods and world transactions, then waits up to the fault's time limit for the expected end state
 and holds it a few seconds more. The lab is always taken down afterwards.
 
@@ -56,6 +56,7 @@ __all__ = [
 GUEST_DISKS = {guest: res for guest, (res, _minor, _home) in GUESTS.items()}  # web1: r0, web2: r1
 AGENT_SETS: dict[str, Agents] = {"xenha": XENHA, "peers": PEERS}
 AGENT_LABELS = {"xenha": "xenha", "peers": "peers (ocf:linbit:drbd + ocf:heartbeat:Xen)"}
+SAMPLE_S = 0.25  # the world sampler's period: the invariants every 0.5 s at least, downtime to a quarter second
 HOLD_S = 5.0  # how long the recovered state must hold before a fault's run ends
 EXIT_HELP = """\
 exit status: 0 when every fault was safe; 1 when a safety invariant was violated or a fault could not be run
@@ -516,7 +517,7 @@ def describe_sample(sample: Sample, guests: Mapping[str, str]) -> list[str]:
 
 
 class _Samplers:
-    """Two threads: the world every 0.5 s, crm_mon every second (on a node that is up in the world)."""
+    """Two threads: the world every SAMPLE_S, crm_mon every second (on a node that is up in the world)."""
 
     def __init__(self, lab: Lab, tracker: Tracker, t0: float) -> None:
         self.lab = lab
@@ -542,16 +543,16 @@ class _Samplers:
 
     def _world_loop(self) -> None:
         while not self.tracker.aborted:
-            t = self.now()
+            t, wall = self.now(), time.time()
             try:
-                sample = sample_world(self.lab.world.snapshot(), t, GUEST_DISKS)
+                sample = sample_world(self.lab.world.snapshot(now=wall), t, GUEST_DISKS, wall=wall)
             except xensim.SplitBrain as exc:
                 sample = Sample(t=t, alive=frozenset(), error=str(exc))
             except Exception:  # noqa: BLE001 -- a read racing the lab's teardown; the next tick retries
                 sample = None
             if sample is not None:
                 self.tracker.observe(sample)
-            if self.stop_event.wait(max(0.05, 0.5 - (self.now() - t))):
+            if self.stop_event.wait(max(0.05, SAMPLE_S - (self.now() - t))):
                 return
 
     def _crm_loop(self) -> None:

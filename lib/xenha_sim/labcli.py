@@ -17,7 +17,7 @@ PEERS_SHIM = Path(__file__).with_name("ocf_drbd_shim.bash")
 
 FAULTS_DESCRIPTION = """\
 Run the fault matrix: each fault on a fresh 2-node cluster with the demo's configuration (DRBD r0/r1 promoted
-on ha1 and ha2, web1 on ha1, web2 on ha2). The simulated world's safety invariants are sampled every 0.5 s (no
+on ha1 and ha2, web1 on ha1, web2 on ha2). The simulated world's safety invariants are sampled every 0.25 s (no
 guest live on two nodes; no Primary/Primary without allow-two-primaries; no node Primary or UpToDate on data
 older than what a guest wrote; no guest started without an UpToDate copy of its disk). Per fault and agent set
 the report gives: safe (with the violations), recovered (every guest running once and DRBD back to the fault's

@@ -145,6 +145,20 @@ def test_a_healthy_run_has_no_violations_and_counts_downtime_only_when_a_guest_r
     assert t.downtime == {"web1": 1.0, "web2": 0.0}
 
 
+def test_downtime_ends_when_the_new_instance_started_not_at_the_next_sample() -> None:
+    t = tracker()
+    rep = Replica("Primary", "UpToDate", (1,), ("ha1", "ha2"), True)
+    drbd = {"r0": {"ha1": rep, "ha2": rep}, "r1": {"ha1": rep, "ha2": rep}}
+    alive = frozenset({"ha1", "ha2"})
+    up = {"web2": (Instance("ha2", 2, "running", "normal", 100.0),)}
+    t.observe(Sample(t=0.0, alive=alive, wall=500.0, guests={"web1": (), **up}, drbd=drbd))
+    t.observe(Sample(t=1.0, alive=alive, wall=501.0, guests={"web1": (), **up}, drbd=drbd))
+    back = (Instance("ha1", 5, "running", "normal", 501.1),)  # started 0.1 s after the previous sample
+    t.observe(Sample(t=1.5, alive=alive, wall=501.5, guests={"web1": back, **up}, drbd=drbd))
+    assert t.downtime["web1"] == pytest.approx(1.1)
+    assert t.downtime["web2"] == 0.0
+
+
 def test_a_guest_live_on_two_nodes_is_a_violation() -> None:
     t = tracker()
     both = (Instance("ha1", 3, "running", "normal"), Instance("ha2", 4, "paused", "normal"))
