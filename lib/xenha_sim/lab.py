@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from xenha_sim import xensim
 from xenha_sim.world import World, add_node, log_event
 
 __all__ = ["FENCE_LOG", "Lab", "LabConfig", "LabError"]
@@ -114,6 +115,8 @@ class Lab:
             "XENHA_SIM_NODE": node,
             "XENHA_SIM_WORLD": self.world.path,
             "XENHA_PROC_DRBD": str(self.node_dir(node) / "proc_drbd"),
+            # the node's /proc/xen/capabilities: `control_d` while it is up, gone with /proc/xen while it is down
+            "XENHA_PROC_XEN_CAPABILITIES": str(self.node_dir(node) / "proc_xen" / "capabilities"),
             "XENHA_CONFIGFS": str(self.node_dir(node) / "configfs"),
             # The simulated drbdadm's /etc/drbd.conf: the lab's, shared by every node as admins keep it in sync.
             "XENHA_SIM_DRBD_CONF": str(self.dir / "drbd.conf"),
@@ -154,6 +157,9 @@ class Lab:
                 state["nodes"][node]["lab_netns"] = f"net:[{os.stat(f'/run/netns/{cfg.netns(node)}').st_ino}]"
         for node in cfg.nodes:
             self._prepare_node(cfg, node)
+        with self.world.transaction() as state:  # after _prepare_node, which empties the node trees
+            for node in cfg.nodes:
+                xensim.set_capabilities_file(state, node, str(self.node_dir(node) / "proc_xen" / "capabilities"))
         for node in cfg.nodes:
             self.start(node)
         self.wait_online(cfg.nodes, timeout=timeout)
