@@ -1,6 +1,6 @@
 """The lab: real Corosync + Pacemaker nodes in network namespaces, driving xenha on the simulated world.
 
-Each node is a supervisor process (`python3 -m xenha_sim.labnode`) started as
+Each node is a supervisor process (xenha_sim.labnode run by `python3 -I`) started as
 `ip netns exec <prefix>-<node> unshare --mount --uts --ipc --propagation private`, which gives it a private /run,
 /dev/shm, /etc/corosync, /etc/hosts, /var/lib/pacemaker, /var/lib/corosync and /var/log, then runs
 `corosync -f` and `pacemakerd` with the simulated tools first on PATH. Nodes talk over veth pairs joined by a
@@ -51,7 +51,6 @@ class LabConfig:
     token_ms: int = 3000
     cluster_name: str = "xenha-lab"
     sim_bin: str = SIM_BIN
-    pythonpath: str = ""
     drbd_version: str = "8.4"
     toolstack: str = "xl"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -97,7 +96,9 @@ class Lab:
 
     def config(self) -> LabConfig:
         try:
-            return LabConfig(**json.loads(self.config_file.read_text()))
+            saved = json.loads(self.config_file.read_text())
+            saved.pop("pythonpath", None)  # written by labs before the launchers ran -IS; nothing reads it now
+            return LabConfig(**saved)
         except FileNotFoundError:
             raise LabError(f"no lab at {self.dir} (run: xenha-lab up 2)") from None
 
@@ -123,8 +124,6 @@ class Lab:
             "LC_ALL": "C",
             "HOME": "/root",
         }
-        if cfg.pythonpath:
-            env["PYTHONPATH"] = cfg.pythonpath
         env.update(cfg.extra_env)
         return env
 
@@ -242,7 +241,12 @@ class Lab:
 
                 faults.restart_node(state, node)
         env = self.node_env(cfg, node)
-        env["PYTHONPATH"] = ":".join(p for p in (cfg.pythonpath, str(Path(__file__).resolve().parents[1])) if p)
+        # No PYTHONPATH: the node's environment reaches every agent pacemaker runs there. The supervisor finds the
+        # simulator where this module is; the agents and simulated tools are installed launchers (python3 -IS).
+        lib = str(Path(__file__).resolve().parents[1])
+        supervisor = (
+            f"import sys; sys.path.insert(0, {lib!r}); from xenha_sim.labnode import main; sys.exit(main(sys.argv))"
+        )
         log = open(self.node_dir(node) / "supervisor.log", "ab")  # noqa: SIM115 -- handed to the child
         argv = [
             "ip",
@@ -256,8 +260,9 @@ class Lab:
             "--propagation",
             "private",
             sys.executable,
-            "-m",
-            "xenha_sim.labnode",
+            "-I",
+            "-c",
+            supervisor,
             node,
             str(self.node_dir(node)),
             cfg.sim_bin,

@@ -1,4 +1,8 @@
-"""A simulated world in a temporary directory, with the simulated tools first on PATH."""
+"""A simulated world in a temporary directory, with the simulated tools first on PATH.
+
+The tools are symlinks to the checkout's launchers (packaging/lab-scripts), which find ../lib through the link
+(python3 -IS ignores PYTHONPATH); the agents under test are the checkout's ocf/ launchers, found the same way.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,6 @@ class Sim:
     def env(self, node: str, **extra: str) -> dict[str, str]:
         env = {
             "PATH": f"{self.bindir}:/usr/sbin:/usr/bin:/sbin:/bin",
-            "PYTHONPATH": str(REPO / "lib"),
             "XENHA_SIM_WORLD": self.world.path,
             "XENHA_SIM_NODE": node,
             "XENHA_PROC_DRBD": str(self.proc_drbd(node)),

@@ -34,10 +34,12 @@ def test_product_does_not_import_simulator_or_tests(path):
 )
 def test_agent_modules_import_no_heavy_dependency(module):
     """lxml, daemon and filelock are for meta-data, start and locking paths only: a monitor must not load them."""
-    code = f"import sys, {module}; print(','.join(m for m in ('lxml', 'daemon', 'filelock') if m in sys.modules))"
+    lib = str(REPO / "lib")
+    code = f"import sys; sys.path.insert(0, {lib!r}); import {module}; "
+    code += "print(','.join(m for m in ('lxml', 'daemon', 'filelock') if m in sys.modules))"
     out = subprocess.run(
-        ["/usr/bin/python3", "-c", code],
-        env={"PYTHONPATH": str(REPO / "lib")},
+        ["/usr/bin/python3", "-I", "-c", code],
+        env={},
         capture_output=True,
         text=True,
         check=True,
