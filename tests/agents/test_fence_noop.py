@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
@@ -17,12 +16,13 @@ from hypothesis import strategies as st
 from tests.agents.scripted import ScriptedRunner
 from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError
 from xenha.fence.noop import (
+    FENCE_ACTIONS,
     NOTHING_FENCED,
     OPTIONS,
+    POWER_STATES,
     FenceAction,
     FenceExit,
     Host,
-    PowerState,
     Request,
     kill_netns,
     lab_netns,
@@ -35,6 +35,7 @@ from xenha.fence.noop import (
     render_power_state,
     request_from,
 )
+from xenha.record import replace
 from xenha.run import Deadline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +131,7 @@ def test_request_from_rejects(values, why):
 # --- the power state file ----------------------------------------------------------------------------------------
 
 
-@given(st.dictionaries(st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True), st.sampled_from(PowerState)))
+@given(st.dictionaries(st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True), st.sampled_from(POWER_STATES)))
 @settings(max_examples=50)
 def test_power_state_round_trip(states):
     assert parse_power_state(render_power_state(states)) == states
@@ -499,7 +500,7 @@ def test_a_lab_node_that_will_not_die_fails_the_request(agent, proc, tmp_path):
     world = _world(tmp_path / "world", {"ha2": {"lab_netns": VICTIM_NS}})
     proc.add(30, VICTIM_NS)
     proc.stubborn[30] = 1000
-    agent.host = dataclasses.replace(proc.host(), kill_timeout=0.0)
+    agent.host = replace(proc.host(), kill_timeout=0.0)
     with ScriptedRunner() as runner:  # neither crashed in the world nor recorded: pacemaker retries the fence
         assert agent.cli("-o", "off", "-n", "ha2", f"--sim-world={world}", runner=runner) == (FenceExit.FAILED, "")
     assert "still alive after SIGKILL" in agent.stderr
@@ -530,7 +531,7 @@ def test_without_sim_world_nothing_is_killed(agent, proc):
 
 
 def _launch(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/sbin:/usr/bin:/bin", "PYTHONPATH": str(REPO / "lib"), "XENHA_RUN_DIR": str(tmp_path / "run")}
+    env = {"PATH": "/usr/sbin:/usr/bin:/bin", "XENHA_RUN_DIR": str(tmp_path / "run")}
     argv = [str(LAUNCHER), *args]
     return subprocess.run(argv, input=stdin, env=env, capture_output=True, text=True, timeout=30, check=False)
 
@@ -580,7 +581,7 @@ def test_metadata_has_the_fence_agents_structure():
     assert port.get("deprecated") == "1" and plug.get("obsoletes") == "port"
     assert root.find("parameters/parameter[@name='log_file']/content").get("default") == "/var/log/xenha/fence_noop.log"
     actions = root.find("actions")
-    assert [a.get("name") for a in actions] == [a.value for a in FenceAction]
+    assert [a.get("name") for a in actions] == list(FENCE_ACTIONS)
     assert all(set(a.attrib) <= {"name", "on_target", "automatic"} for a in actions)
     assert actions.find("action[@name='on']").get("automatic") == "0"
 

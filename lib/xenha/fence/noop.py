@@ -1,32 +1,44 @@
-"""fence_noop: a fence agent that fences nothing but lab nodes (sim_world); it records every request."""
+"""fence_noop: a fence agent that fences nothing but lab nodes (sim_world); it records every request.
+
+Hot path: pacemaker-fenced runs `monitor` every 60 s and `status` before fencing, options on stdin. Those import
+only the protocol core (records, str constants, xenha.ocf.log, which loads logging only for a record that passes
+its threshold); getopt (command line), json (the world), signal (kills) and lxml (meta-data) load where needed.
+"""
 
 from __future__ import annotations
 
-import getopt
-import logging
-import logging.handlers
+import io
 import os
-import re
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum, IntEnum
-from typing import Any, TextIO
 
 from xenha import __version__
-from xenha.errors import ArgsError, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.ocf import Env
+from xenha.errors import ArgsError, ConfigError, NotInstalled, ParseError, ToolError, XenhaError
+from xenha.ocf import log
 from xenha.ocf.context import Context
+from xenha.ocf.params import parse_bool
+from xenha.ocf.protocol import Env
 from xenha.paths import Paths
 from xenha.record import record
 from xenha.run import Deadline, Runner, SubprocessRunner
 from xenha.state import StateDir
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Any, Final, Literal, TextIO
+
+    FenceActionName = Literal[
+        "on", "off", "reboot", "status", "monitor", "list", "list-status", "metadata", "manpage", "validate-all"
+    ]
+    PowerStateName = Literal["on", "off"]
+
 __all__ = [
+    "FENCE_ACTIONS",
     "HANDLERS",
     "NOTHING_FENCED",
     "OPTIONS",
+    "POWER_STATES",
     "FenceAction",
     "FenceContext",
     "FenceExit",
@@ -49,7 +61,7 @@ __all__ = [
     "request_from",
 ]
 
-_log = logging.getLogger("xenha.fence.noop")
+_log = log.get("xenha.fence.noop")
 
 NAME = "fence_noop"
 NOTHING_FENCED = (
@@ -67,45 +79,57 @@ DEFAULT_LOG = "/var/log/xenha/fence_noop.log"
 STATE_FILE = "power-state"
 
 
-class FenceAction(Enum):
+class FenceAction:
     """The actions of the fence-agents API (fencing.py `_get_available_actions`, with `separator` support)."""
 
-    ON = "on"
-    OFF = "off"
-    REBOOT = "reboot"
-    STATUS = "status"
-    MONITOR = "monitor"
-    LIST = "list"
-    LIST_STATUS = "list-status"
-    METADATA = "metadata"
-    MANPAGE = "manpage"
-    VALIDATE_ALL = "validate-all"
-
-    @property
-    def needs_plug(self) -> bool:
-        return self in (FenceAction.ON, FenceAction.OFF, FenceAction.REBOOT, FenceAction.STATUS)
-
-    @property
-    def is_fencing(self) -> bool:
-        return self in (FenceAction.ON, FenceAction.OFF, FenceAction.REBOOT)
+    ON: Final = "on"
+    OFF: Final = "off"
+    REBOOT: Final = "reboot"
+    STATUS: Final = "status"
+    MONITOR: Final = "monitor"
+    LIST: Final = "list"
+    LIST_STATUS: Final = "list-status"
+    METADATA: Final = "metadata"
+    MANPAGE: Final = "manpage"
+    VALIDATE_ALL: Final = "validate-all"
 
 
-class FenceExit(IntEnum):
+# Every action, in the order meta-data lists them.
+FENCE_ACTIONS: tuple[FenceActionName, ...] = (
+    FenceAction.ON,
+    FenceAction.OFF,
+    FenceAction.REBOOT,
+    FenceAction.STATUS,
+    FenceAction.MONITOR,
+    FenceAction.LIST,
+    FenceAction.LIST_STATUS,
+    FenceAction.METADATA,
+    FenceAction.MANPAGE,
+    FenceAction.VALIDATE_ALL,
+)
+_ACTIONS: dict[str, FenceActionName] = {action: action for action in FENCE_ACTIONS}
+
+
+class FenceExit:
     """Exit codes pacemaker-fenced reads: 0 done (status: on), 1 failed (status: cannot tell), 2 status off."""
 
-    SUCCESS = 0
-    FAILED = 1
-    OFF = 2
+    SUCCESS: Final = 0
+    FAILED: Final = 1
+    OFF: Final = 2
 
 
-class PowerState(Enum):
+class PowerState:
     """What a plug was last set to; a plug never set is on."""
 
-    ON = "on"
-    OFF = "off"
+    ON: Final = "on"
+    OFF: Final = "off"
 
 
-@dataclass(frozen=True, slots=True)
+POWER_STATES: tuple[PowerStateName, ...] = (PowerState.ON, PowerState.OFF)
+_POWER: dict[str, PowerStateName] = {state: state for state in POWER_STATES}
+
+
+@record
 class Option:
     """One option: a stdin key, a command-line option and a meta-data parameter at once."""
 
@@ -202,7 +226,7 @@ hosts set, requests for any other node fail (exit 1)."""
 # --- input: stdin key=value lines and the command line -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawInput:
     """Option values by option name ("1"/"0" for flags), and what was ignored on the way."""
 
@@ -210,17 +234,13 @@ class RawInput:
     warnings: tuple[str, ...] = ()
 
 
-_TRUE = ("1", "yes", "on", "true")
-_FALSE = ("0", "no", "off", "false")
-
-
 def parse_stdin(text: str) -> RawInput:
     """Read pacemaker-fenced's `key=value` lines as tolerantly as fencing.py's `_parse_input_stdin`; never raises.
 
     Blank lines and `#` comments are skipped; blanks around keys and values are dropped; `-` and `_` are the
     same in keys; a value in double quotes loses them; `nodename` (always sent by pacemaker-fenced) is skipped
-    silently; unknown keys and flags without a boolean value are ignored with a warning. A later line overrides
-    an earlier one.
+    silently; unknown keys and flags without a boolean value (xenha.ocf.params' words) are ignored with a warning.
+    A later line overrides an earlier one.
     """
     values: dict[str, str] = {}
     warnings: list[str] = []
@@ -239,17 +259,22 @@ def parse_stdin(text: str) -> RawInput:
             continue
         if option.metavar is not None:
             values[option.name] = value
-        elif value.lower() in _TRUE:
-            values[option.name] = "1"
-        elif value.lower() in _FALSE:
-            values[option.name] = "0"
-        else:
+            continue
+        try:
+            flag = parse_bool(key, value, False) if value else None
+        except ConfigError:
+            flag = None
+        if flag is None:
             warnings.append(f"Parse error: Ignoring option '{key}' because it does not have value")
+        else:
+            values[option.name] = "1" if flag else "0"
     return RawInput(values=values, warnings=tuple(warnings))
 
 
 def parse_argv(args: Sequence[str]) -> RawInput:
     """Read command-line options (fence-agents names: -o/--action, -n/--plug, ...); raise ArgsError when unknown."""
+    import getopt  # not on pacemaker's path (stdin): it loads gettext, re and enum
+
     short = "".join(f"{o.short}{':' if o.metavar else ''}" for o in OPTIONS if o.short)
     long = [f"{o.long}{'=' if o.metavar else ''}" for o in OPTIONS]
     try:
@@ -264,11 +289,11 @@ def parse_argv(args: Sequence[str]) -> RawInput:
     return RawInput(values=values, warnings=warnings)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """One validated invocation."""
 
-    action: FenceAction
+    action: FenceActionName
     plug: str | None = None
     hosts: tuple[str, ...] = ()
     separator: str = ","
@@ -285,7 +310,12 @@ class Request:
         return not self.hosts or plug.casefold() in {h.casefold() for h in self.hosts}
 
 
-_PLUG = re.compile(r"^[^\s,;=\"'\\]{1,253}$")
+_NOT_IN_NAMES = frozenset(",;=\"'\\")
+
+
+def _is_node_name(text: str) -> bool:
+    """1 to 253 characters, none of them whitespace, `,;="'` or a backslash."""
+    return 0 < len(text) <= 253 and not any(c.isspace() or c in _NOT_IN_NAMES for c in text)
 
 
 def _path(values: Mapping[str, str], name: str) -> str | None:
@@ -301,15 +331,14 @@ def request_from(values: Mapping[str, str]) -> Request:
     """Validate option values into a Request; raise ArgsError (the agent then exits 1, like fencing.py)."""
     text = values.get("action", "reboot").strip().lower()
     text = "metadata" if text == "meta-data" else text  # OCF spelling, accepted by fencing.py too
-    try:
-        action = FenceAction(text)
-    except ValueError:
-        raise ArgsError(f"Failed: Unrecognised action '{text}'") from None
+    action = _ACTIONS.get(text)
+    if action is None:
+        raise ArgsError(f"Failed: Unrecognised action '{text}'")
     plug = values.get("plug", "").strip() or None
-    if plug is not None and not _PLUG.match(plug):
+    if plug is not None and not _is_node_name(plug):
         raise ArgsError(f"Failed: plug {plug!r} is not a node name")
-    hosts = tuple(dict.fromkeys(h for h in re.split(r"[\s,]+", values.get("hosts", "")) if h))
-    bad = [h for h in hosts if not _PLUG.match(h)]
+    hosts = tuple(dict.fromkeys(values.get("hosts", "").replace(",", " ").split()))
+    bad = [h for h in hosts if not _is_node_name(h)]
     if bad:
         raise ArgsError(f"Failed: hosts entry {bad[0]!r} is not a node name")
     separator = values.get("separator", ",")
@@ -333,22 +362,23 @@ def request_from(values: Mapping[str, str]) -> Request:
 # --- the recorded power state ------------------------------------------------------------------------------------
 
 
-def parse_power_state(text: str) -> dict[str, PowerState]:
+def parse_power_state(text: str) -> dict[str, PowerStateName]:
     """Parse the state file (`plug<TAB>on|off` per line, plug in lower case); raise ParseError on anything else."""
-    states: dict[str, PowerState] = {}
+    states: dict[str, PowerStateName] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
-        plug, tab, state = line.partition("\t")
-        if not tab or not _PLUG.match(plug) or state not in ("on", "off"):
+        plug, tab, word = line.partition("\t")
+        state = _POWER.get(word)
+        if not tab or not _is_node_name(plug) or state is None:
             raise ParseError(NAME, lineno, line, "not a plug<TAB>on|off line")
-        states[plug] = PowerState(state)
+        states[plug] = state
     return states
 
 
-def render_power_state(states: Mapping[str, PowerState]) -> str:
-    return "".join(f"{plug}\t{states[plug].value}\n" for plug in sorted(states))
+def render_power_state(states: Mapping[str, PowerStateName]) -> str:
+    return "".join(f"{plug}\t{states[plug]}\n" for plug in sorted(states))
 
 
-def _load(ctx: Context) -> dict[str, PowerState]:
+def _load(ctx: Context) -> dict[str, PowerStateName]:
     text = ctx.state.read(STATE_FILE)
     if text is None:
         return {}
@@ -359,11 +389,11 @@ def _load(ctx: Context) -> dict[str, PowerState]:
         return {}
 
 
-def _power(ctx: Context, plug: str) -> PowerState:
+def _power(ctx: Context, plug: str) -> PowerStateName:
     return _load(ctx).get(plug.casefold(), PowerState.ON)
 
 
-def _set_power(ctx: Context, plug: str, state: PowerState) -> None:
+def _set_power(ctx: Context, plug: str, state: PowerStateName) -> None:
     """Remember `state` for `plug`; a failure is logged, never raised (the request still succeeds)."""
     try:
         with ctx.state.lock(STATE_FILE, ctx.deadline):
@@ -371,7 +401,7 @@ def _set_power(ctx: Context, plug: str, state: PowerState) -> None:
             states[plug.casefold()] = state
             ctx.state.write(STATE_FILE, render_power_state(states))
     except (OSError, XenhaError) as exc:
-        _log.warning("cannot record %s as %s in %s: %s", plug, state.value, ctx.state.path, exc)
+        _log.warning("cannot record %s as %s in %s: %s", plug, state, ctx.state.path, exc)
 
 
 # --- side effects of a fencing request ---------------------------------------------------------------------------
@@ -380,7 +410,7 @@ def _set_power(ctx: Context, plug: str, state: PowerState) -> None:
 def _record(req: Request, plug: str) -> None:
     """Append the request to the log file and syslog it, each line saying that nothing was fenced."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    line = f"action={req.action.value} target={plug} result=success -- {NOTHING_FENCED}"
+    line = f"action={req.action} target={plug} result=success -- {NOTHING_FENCED}"
     _log.warning("%s", line)
     try:
         os.makedirs(os.path.dirname(req.log_file), mode=0o755, exist_ok=True)
@@ -393,16 +423,19 @@ def _record(req: Request, plug: str) -> None:
 
 # --- a lab node's power: every process of its network namespace --------------------------------------------------
 
-_NETNS = re.compile(r"^net:\[\d+\]$")
+
+def _is_netns(text: str) -> bool:
+    """`net:[INODE]`, as /proc/PID/ns/net links read."""
+    return text.startswith("net:[") and text.endswith("]") and text[5:-1].isdecimal()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Host:
     """What a lab power-off touches on this machine: /proc, kill(2), our own pid, how long the killed may take."""
 
     proc: str = "/proc"
     kill: Callable[[int, int], None] = os.kill
-    pid: int = field(default_factory=os.getpid)
+    pid: int = 0  # 0: this process's
     kill_timeout: float = KILL_TIMEOUT
 
 
@@ -439,7 +472,7 @@ def lab_netns(world: str, plug: str) -> str | None:
     netns = record.get("lab_netns") if isinstance(record, dict) else None
     if netns is None:
         return None
-    if not isinstance(netns, str) or not _NETNS.match(netns):
+    if not isinstance(netns, str) or not _is_netns(netns):
         raise ParseError(path, 1, str(netns), f"{plug}: lab_netns is not net:[INODE]")
     return netns
 
@@ -475,9 +508,10 @@ def kill_netns(netns: str, host: Host, deadline: Deadline, *, pause: Callable[[f
             raise ToolError(f"Failed: {netns} is the host's network namespace (pid 1); refusing to kill it")
     except OSError:
         pass
+    ours = host.pid or os.getpid()
     killed: set[int] = set()
     while True:
-        alive = [pid for pid in netns_pids(netns, proc=host.proc) if pid != host.pid]
+        alive = [pid for pid in netns_pids(netns, proc=host.proc) if pid != ours]
         if not alive:
             return len(killed)
         for pid in alive:  # again for those already killed: harmless, and a reused pid is not spared
@@ -537,11 +571,11 @@ def _crash_in_sim(req: Request, ctx: Context, plug: str) -> None:
 # --- handlers ----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reply:
-    """A handler's answer: the exit code and the lines for stdout."""
+    """A handler's answer: the exit code (FenceExit) and the lines for stdout."""
 
-    code: FenceExit
+    code: int
     lines: tuple[str, ...] = ()
 
 
@@ -585,7 +619,7 @@ def reboot(req: Request, ctx: FenceContext) -> Reply:
 
 def status(req: Request, ctx: FenceContext) -> Reply:
     state = _power(ctx, _target(req))
-    return Reply(FenceExit.OFF if state is PowerState.OFF else FenceExit.SUCCESS, (f"Status: {state.value.upper()}",))
+    return Reply(FenceExit.OFF if state == PowerState.OFF else FenceExit.SUCCESS, (f"Status: {state.upper()}",))
 
 
 def monitor(req: Request, ctx: FenceContext) -> Reply:
@@ -604,7 +638,7 @@ def list_status(req: Request, ctx: FenceContext) -> Reply:
     lines = []
     for host in req.hosts:
         state = states.get(host.casefold(), PowerState.ON)
-        lines.append(f"{host}{req.separator}{host}{req.separator}{state.value.upper()}")
+        lines.append(f"{host}{req.separator}{host}{req.separator}{state.upper()}")
     return Reply(FenceExit.SUCCESS, tuple(lines))
 
 
@@ -614,7 +648,7 @@ def validate_all(req: Request, ctx: FenceContext) -> Reply:
     return Reply(FenceExit.SUCCESS)
 
 
-HANDLERS: dict[FenceAction, Callable[[Request, FenceContext], Reply]] = {
+HANDLERS: dict[str, Callable[[Request, FenceContext], Reply]] = {
     FenceAction.ON: on,
     FenceAction.OFF: off,
     FenceAction.REBOOT: reboot,
@@ -644,9 +678,9 @@ def render_metadata() -> str:
             _parameter(params, option, alias, {"deprecated": "1"})
         _parameter(params, option, option.name, {"obsoletes": option.aliases[0]} if option.aliases else {})
     actions = etree.SubElement(root, "actions")
-    for action in FenceAction:
-        attrs = {"name": action.value}
-        if action is FenceAction.ON:
+    for action in FENCE_ACTIONS:
+        attrs: dict[str, str] = {"name": action}
+        if action == FenceAction.ON:
             attrs["automatic"] = "0"  # no unfencing needed
         etree.SubElement(actions, "action", attrs)
     body = etree.tostring(root, pretty_print=True, encoding="unicode")
@@ -676,31 +710,20 @@ def _usage() -> str:
 # --- logging and entry point -------------------------------------------------------------------------------------
 
 
-class _SyslogHandler(logging.handlers.SysLogHandler):
-    """Syslog that never raises when /dev/log is missing (containers, tests)."""
-
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 -- logging's API name
-        pass
-
-
 def _setup_logging(req: Request, environ: Mapping[str, str], stderr: TextIO) -> None:
-    root = logging.getLogger("xenha")
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(logging.DEBUG if req.verbose else logging.INFO)
-    root.propagate = False
-    facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower() or "daemon"
-    if facility != "none" and os.path.exists("/dev/log"):
-        names = logging.handlers.SysLogHandler.facility_names
-        syslog = _SyslogHandler(address="/dev/log", facility=names.get(facility, names["daemon"]))
-        syslog.ident = f"{NAME}[{os.getpid()}]: "
-        syslog.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        root.addHandler(syslog)
-    if not req.quiet:
-        term = logging.StreamHandler(stderr)
-        term.setFormatter(logging.Formatter("%(asctime)-15s %(levelname)s: %(message)s"))  # fencing.py LOG_FORMAT
-        root.addHandler(term)
+    """xenha.ocf.log tagged `fence_noop[pid]`: syslog per HA_LOGFACILITY, stderr unless quiet, debug when verbose.
+
+    Nothing is imported or opened here: the handlers are built on the first record that passes the threshold.
+    """
+    settings = dict(environ)
+    if req.verbose:
+        settings["HA_debug"] = "1"
+    if req.quiet:  # no stderr handler: XENHA_LOG_STDERR unset and a stream that is no terminal
+        settings.pop("XENHA_LOG_STDERR", None)
+        stderr = io.StringIO()
+    else:  # pacemaker-fenced logs what a fence agent writes on stderr
+        settings["XENHA_LOG_STDERR"] = "1"
+    log.configure(NAME, "", req.action, settings, stderr=stderr)
 
 
 def _context(req: Request, environ: Mapping[str, str], runner: Runner | None, host: Host | None) -> FenceContext:
@@ -709,7 +732,7 @@ def _context(req: Request, environ: Mapping[str, str], runner: Runner | None, ho
     if req.sim_world is not None:
         child_env["XENHA_SIM_WORLD"] = req.sim_world
     return FenceContext(
-        env=Env.from_environ(environ, [NAME, req.action.value], resource_type=NAME),
+        env=Env.from_environ(environ, [NAME, req.action], resource_type=NAME),
         paths=paths,
         run=runner or SubprocessRunner(env=child_env, which=paths.which),
         deadline=Deadline(SIM_TIMEOUT),
@@ -757,7 +780,7 @@ def main(
         _log.error("%s", exc.reason)
         return FenceExit.FAILED
     except Exception as exc:  # noqa: BLE001 -- a fence agent answers with an exit code, never a traceback
-        _log.debug("%s crashed", req.action.value, exc_info=True)
+        _log.debug("%s crashed", req.action, exc_info=True)
         _log.error("Failed: internal error: %s: %s", type(exc).__name__, exc)
         return FenceExit.FAILED
     for line in reply.lines:
