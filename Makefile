@@ -12,10 +12,10 @@ DEB_TEST    = python3-pytest python3-hypothesis python3-venv python3-pip libxml2
               pacemaker pacemaker-cli-utils corosync crmsh fence-agents vblade drbd-utils iproute2 procps \
               aoetools heartbeat make git
 
-.PHONY: all deps dev-tools install uninstall install-lab uninstall-lab lint typecheck test test-fast check bench clean
+.PHONY: all deps dev-tools install uninstall install-lab uninstall-lab lint typecheck test test-fast check bench bench-scale clean
 
 all:
-	@echo "targets: deps install uninstall install-lab uninstall-lab lint typecheck test check bench"
+	@echo "targets: deps install uninstall install-lab uninstall-lab lint typecheck test check bench bench-scale"
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -50,10 +50,19 @@ typecheck: dev-tools
 test:
 	$(PYTHON) -m pytest -p no:cacheprovider
 
+# Everything but the lab (Pacemaker) and the slow tests: a few minutes.
+test-fast:
+	$(PYTHON) -m pytest -p no:cacheprovider -q -m "not slow" tests/unit tests/agents tests/sim
+
 check: lint typecheck test
 
+# Benchmarks print CPU figures and assert nothing; the tests never run them.
 bench:
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/scale.py
+
+bench-scale:
+	$(PYTHON) bench/scale.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
