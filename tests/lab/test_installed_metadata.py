@@ -44,3 +44,24 @@ def test_pacemaker_fencer_reads_fence_noop(installed):
     )
     assert shown.returncode == 0, shown.stderr
     assert "fences nothing" in shown.stdout
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_installed_agents_run_isolated_from_the_installed_library(installed, agent):
+    """Installed agents name the installed library and run meta-data as nobody from /, ignoring PYTHONPATH."""
+    path = f"/usr/lib/ocf/resource.d/xenha/{agent}"
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    assert lines[0] == "#!/usr/bin/python3 -IS"
+    assert "sys.path[:0] = ['/usr/lib/python3/dist-packages']  # xenha-lib: written by packaging/install.py" in lines
+    meta = subprocess.run(
+        ["runuser", "-u", "nobody", "--", path, "meta-data"],
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": "/nonexistent"},
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert meta.returncode == 0, meta.stderr
+    assert f'<resource-agent name="{agent}"' in meta.stdout
