@@ -29,8 +29,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xenha.agents import aoeexport
-from xenha.agents.aoeexport import PidRecord, params_from, parse_pid_record, render_pid_record, same_export
-from xenha.errors import ConfigError, NotInstalled
+from xenha.agents.aoeexport import params_from
+from xenha.aoe.spawn import spawn_detached
+from xenha.aoe.vblade import PidRecord, parse_pid_record, render_pid_record, same_export
+from xenha.errors import ConfigError, NotInstalled, ToolError
 from xenha.ocf import Env
 from xenha.run import Deadline
 
@@ -92,7 +94,7 @@ def test_params_defaults_and_options():
         ({"slot": "255"}, "broadcast slot"),
         ({"slot": "x"}, "0 to 254"),
         ({"slot": "١"}, "0 to 254"),  # an Arabic-Indic digit: str.isdigit() would have let it through
-        ({"read_only": "maybe"}, "need true or false"),
+        ({"read_only": "maybe"}, "not a boolean"),
         ({"buffers": "0"}, "1 to 65535"),
         ({"mac_allow": "00:16:3e"}, "not a MAC address"),
         ({"mac_allow": ",".join(f"00:16:3e:00:00:{i:02x}" for i in range(33))}, "at most 32"),
@@ -208,7 +210,7 @@ def test_spawn_detached_leaves_nothing_of_ours_in_the_daemon(tmp_path):
     previous = signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
     try:
-        pid = aoeexport.spawn_detached(
+        pid = spawn_detached(
             [sys.executable, "-c", _DAEMON_PROBE], env={"PATH": "/usr/bin"}, log_path=str(log), deadline=Deadline(10)
         )
     finally:
@@ -233,7 +235,7 @@ def test_spawn_detached_leaves_nothing_of_ours_in_the_daemon(tmp_path):
 
 def test_spawn_detached_reports_a_missing_binary(tmp_path):
     with pytest.raises(NotInstalled, match="cannot execute"):
-        aoeexport.spawn_detached(["/nonexistent/vblade"], env={}, log_path=str(tmp_path / "l"), deadline=Deadline(10))
+        spawn_detached(["/nonexistent/vblade"], env={}, log_path=str(tmp_path / "l"), deadline=Deadline(10))
 
 
 # --- real vblade in network namespaces --------------------------------------------------------------------------------
@@ -441,16 +443,9 @@ class Export:
 
 def client_main(args: list[str]) -> None:
     """The AoE client (runs in the client namespace): query a target, then read sectors with ATA READ."""
-    from xenha.aoe.wire import (
-        SECTOR_SIZE,
-        AoeAddress,
-        AoeChannel,
-        AtaBody,
-        ConfigBody,
-        ata_read,
-        format_mac,
-        query_config,
-    )
+    from xenha.aoe.channel import AoeChannel, query_config
+    from xenha.aoe.vblade import AoeAddress
+    from xenha.aoe.wire import SECTOR_SIZE, AtaBody, ConfigBody, ata_read, format_mac
 
     nic, shelf, slot, sectors, out = args[0], int(args[1]), int(args[2]), int(args[3]), args[4]
     address = AoeAddress(shelf, slot)
@@ -589,6 +584,21 @@ def test_vblade_that_exits_at_start_up_fails_the_start_with_its_message(export: 
     assert run.rc == 1
     assert "exited during start-up: open: Wrong medium type" in run.reason
     assert not export.pid_file.exists()
+
+
+def test_a_vblade_that_exits_between_two_looks_is_blamed_with_its_last_words(tmp_path: Path, monkeypatch):
+    """The start-up race of the test above, made deterministic: vblade writes its message and exits just as the agent
+    looks at it. Asking whether it runs before reading its log sees the message; the reverse order read "no message"."""
+    log = tmp_path / "vblade.log"
+    log.write_text("")
+
+    def writes_and_exits(pid: int) -> None:
+        with log.open("a") as handle:
+            handle.write("open: Wrong medium type\n")
+
+    monkeypatch.setattr(aoeexport, "read_cmdline", writes_and_exits)
+    with pytest.raises(ToolError, match="exited during start-up: open: Wrong medium type"):
+        aoeexport._startup_seen(params_from(env(**BASE)), 4242, str(log))
 
 
 def test_node_problems_give_installed_and_configured_codes(export: Export, tmp_path: Path):

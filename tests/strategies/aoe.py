@@ -7,19 +7,10 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from xenha.aoe.wire import (
-    AoeAddress,
-    AoeFrame,
-    AoeHeader,
-    AoeStat,
-    AoeStatRow,
-    AtaBody,
-    ConfigBody,
-    DeviceState,
-    OpenMode,
-    VbladeArgs,
-    VbladeStartup,
-)
+from tests.oracles.aoe import AoeStat, AoeStatRow, DeviceState
+from xenha.aoe.startup import OpenMode, VbladeStartup
+from xenha.aoe.vblade import AoeAddress, VbladeArgs
+from xenha.aoe.wire import AoeFrame, AoeHeader, AtaBody, ConfigBody
 
 __all__ = [
     "LAYOUTS",
@@ -120,11 +111,11 @@ def vblade_startups(draw: st.DrawFn) -> tuple[VbladeStartup, str]:
         pid=draw(st.integers(1, 4194304)),
         address=draw(addresses()),
         sectors=draw(st.integers(1, 2**48)),
-        mode=draw(st.none() | st.sampled_from(OpenMode)),
+        mode=draw(st.none() | st.sampled_from(OpenMode.ALL)),
     )
     line = f"pid {startup.pid}: {startup.address}, {startup.sectors} sectors"
     if startup.mode is not None:
-        return startup, f"{line} {startup.mode.value}\n"
+        return startup, f"{line} {startup.mode}\n"
     debug = f"ioctl returned 0\n{startup.sectors * 512} bytes\n" if draw(st.booleans()) else ""
     return startup, f"{debug}{line}\n"
 

@@ -1,7 +1,13 @@
-"""xenha.aoe.wire: aoe-stat/status.sh and vblade parsers over every fixture, vblade argv, /proc/net/packet, frames."""
+"""xenha.aoe: aoe-stat/status.sh and vblade parsers over every fixture, vblade argv, /proc/net/packet, frames."""
 
 from __future__ import annotations
 
+import _socket
+import getopt
+import json
+import re
+import signal
+import socket
 import struct
 from pathlib import Path
 
@@ -10,32 +16,34 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params, fixture_paths
+from tests.oracles.aoe import AoeStat, AoeStatRow, DeviceState, parse_aoe_stat, parse_vblade_startup
 from tests.strategies.aoe import aoe_stat_outputs, frames, render_row, vblade_args, vblade_startups
+from xenha.aoe import netif, spawn
+from xenha.aoe.proc import parse_proc_net_packet
+from xenha.aoe.startup import OpenMode, VbladeStartup, scan_vblade_log
+from xenha.aoe.vblade import (
+    AoeAddress,
+    PidRecord,
+    VbladeArgs,
+    _gnu_getopt,
+    normalize_mac,
+    parse_json_strings,
+    parse_pid_record,
+    parse_vblade_cmdline,
+    render_pid_record,
+    vblade_argv,
+)
 from xenha.aoe.wire import (
     ETH_P_AOE,
     MIN_FRAME,
-    AoeAddress,
-    AoeStat,
-    AoeStatRow,
     AtaBody,
     AtaCommand,
     Command,
     ConfigBody,
-    DeviceState,
-    OpenMode,
-    VbladeArgs,
-    VbladeStartup,
     ata_read,
     config_query,
     encode_frame,
-    normalize_mac,
-    parse_aoe_stat,
     parse_frame,
-    parse_proc_net_packet,
-    parse_vblade_cmdline,
-    parse_vblade_startup,
-    scan_vblade_log,
-    vblade_argv,
 )
 from xenha.errors import ParseError
 
@@ -440,3 +448,103 @@ def test_truncated_or_garbage_frames_raise_only_parse_error(frame, data):
             parse_frame(candidate)
         except ParseError:
             pass
+
+
+# --- the monitor's hand-written readers, held to the stdlib's answers -------------------------------------------------
+
+_ANY_TEXT = st.text(st.characters(), max_size=12)  # surrogates and control characters included
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, text: str) -> str:
+    at = draw(st.integers(0, len(text)))
+    return text[:at] + draw(st.text(max_size=3)) + text[at + draw(st.integers(0, 2)) :]
+
+
+def _json_answer(text: str) -> list[str] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+@given(st.lists(_ANY_TEXT, max_size=5), st.booleans())
+@settings(max_examples=300)
+def test_parse_json_strings_reads_what_json_dumps_writes(items: list[str], ascii_only: bool):
+    assert parse_json_strings(json.dumps(items, ensure_ascii=ascii_only)) == items
+
+
+_JSON_PIECES = [*'[]",\\/ \t\n\rubfntx0aAdD8c\x01\u00e9', "\\u", "\\ud83d", "\\ude00"]
+_JSONISH = st.lists(st.sampled_from(_JSON_PIECES)).map("".join)
+
+
+@given(st.one_of(_JSONISH, st.lists(_ANY_TEXT, max_size=3).map(json.dumps).flatmap(_mutated)))
+@example('["a", "b"]')
+@example(' [ "\\ud83d\\ude00" , "\\udc80" ] ')
+@example('["\\ud800\\u0041"]')
+@example('["\\ud800\\uZZZZ"]')
+@example('["a\\u00"]')
+@example('["\\u+0a1"]')
+@example("[]")
+@example('["a",]')
+@example('["\x01"]')
+@example('\ufeff["a"]')
+@settings(max_examples=500)
+def test_parse_json_strings_agrees_with_json_loads(text: str):
+    assert parse_json_strings(text) == _json_answer(text)
+
+
+@st.composite
+def _getopt_args(draw: st.DrawFn) -> list[str]:
+    words = st.sampled_from(["-", "--", "-d", "-rs", "-b", "-b4", "-m", "-x", "--long", "--b=1", "1", "eth0", "-dm"])
+    return draw(st.lists(words | st.text("-bdsrmolx19", max_size=4), max_size=7))
+
+
+@given(_getopt_args())
+@example(["-dr", "-b4", "3", "eth0", "-m", "AA", "/dev/x"])
+@settings(max_examples=500)
+def test_vblade_getopt_agrees_with_gnu_getopt(args: list[str]):
+    try:
+        expected: object = getopt.gnu_getopt(args, "b:dsrm:o:l:")
+    except getopt.GetoptError as exc:
+        expected = exc.msg
+    try:
+        found: object = _gnu_getopt(args)
+    except ValueError as exc:
+        found = str(exc)
+    assert found == expected
+
+
+_MAC_PAIRS = re.compile(r"[0-9A-Fa-f]{2}(?::?[0-9A-Fa-f]{2}){5}")
+
+
+@given(st.text("0123456789abcdefABCDEFg:-", max_size=20) | st.binary(min_size=6, max_size=6).map(bytes.hex))
+@example("00:16:3e0a0b:0c")
+@example("00:16:3e:0a:0b:0c:")
+@settings(max_examples=500)
+def test_normalize_mac_agrees_with_the_grammar(text: str):
+    expected = None
+    if _MAC_PAIRS.fullmatch(text):
+        digits = text.replace(":", "").lower()
+        expected = ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    assert normalize_mac(text) == expected
+
+
+@given(st.integers(1, 2**22), st.lists(_ANY_TEXT.filter(bool), min_size=1, max_size=5))
+@settings(max_examples=100)
+def test_pid_record_keeps_any_argv(pid: int, argv: list[str]):
+    record = PidRecord(pid, tuple(argv))
+    assert parse_pid_record(render_pid_record(record)) == record
+
+
+def test_signal_numbers_are_the_signal_modules():
+    assert (spawn.SIGTERM, spawn.SIGKILL) == (signal.SIGTERM, signal.SIGKILL)
+
+
+def test_netif_is_the_socket_modules():
+    assert _socket.if_nametoindex is socket.if_nametoindex
+    assert netif.ifindex("lo") == socket.if_nametoindex("lo")
+    assert netif.ifindex("nosuch0") is None
+    assert netif.hwaddr("lo") == "00:00:00:00:00:00" and netif.is_up("lo")
+    assert netif.hwaddr("nosuch0") is None and not netif.is_up("nosuch0")

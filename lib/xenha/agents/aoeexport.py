@@ -1,40 +1,45 @@
-"""AoEExport: export a block device or file as an ATA-over-Ethernet target with vblade, detached and supervised."""
+"""AoEExport: export a block device or file as an ATA-over-Ethernet target with vblade, detached and supervised.
+
+The monitor reads our pid file and /proc (no process is started) and imports only xenha.aoe.vblade and
+xenha.aoe.proc beyond the protocol core; start, stop and the deep monitor load what they need when they run.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import re
-import select
-import signal
-import socket
-import stat
-import struct
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import NoReturn
 
-from xenha import ocf
-from xenha.aoe.wire import (
+from xenha import __version__, ocf
+from xenha.aoe.proc import list_pids, open_files, read_cmdline
+from xenha.aoe.vblade import (
+    BROADCAST_SHELF,
+    BROADCAST_SLOT,
+    ETH_P_AOE,
+    MAX_SHELF,
+    MAX_SLOT,
     AoeAddress,
+    PidRecord,
     VbladeArgs,
-    VbladeStartup,
-    format_mac,
+    cmdline_args,
     normalize_mac,
-    parse_proc_net_packet,
-    parse_vblade_cmdline,
-    query_config,
-    scan_vblade_log,
-    vblade_argv,
+    parse_pid_record,
+    same_export,
 )
-from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.ocf import Env, ExitCode, log
+from xenha.errors import ConfigError, NotInstalled, ToolError, XenhaError
+from xenha.ocf import ExitCode, log
 from xenha.ocf.context import Context, bind_handlers
+from xenha.ocf.params import name_problem, read_bool, read_int, read_list, read_path, read_str
 from xenha.paths import Paths
-from xenha.run import Deadline, poll_until
+from xenha.record import record
 from xenha.state import StateDir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from xenha.aoe.startup import VbladeStartup
+    from xenha.ocf import Env
+    from xenha.run import Deadline, Runner
 
 __all__ = [
     "AGENT",
@@ -42,15 +47,10 @@ __all__ = [
     "AddressInUse",
     "InterfaceDown",
     "Params",
-    "PidRecord",
     "Unhealthy",
     "main",
     "params_from",
-    "parse_pid_record",
-    "render_pid_record",
-    "same_export",
     "serves",
-    "spawn_detached",
 ]
 
 _log = log.get("xenha.agents.aoeexport")
@@ -99,7 +99,7 @@ role); initiators must not be started before it."""
 
 AGENT = ocf.Agent(
     name="AoEExport",
-    version="1.0",
+    version=__version__,
     shortdesc="ATA over Ethernet target (vblade)",
     longdesc=_LONGDESC,
     parameters=(
@@ -190,10 +190,8 @@ AGENT = ocf.Agent(
     ),
 )
 
-_TRUE = ("1", "true", "yes", "on", "y")
-_FALSE = ("0", "false", "no", "off", "n", "")
-_DIGITS = re.compile(r"[0-9]+")
-_IFNAME = re.compile(r"^[^\s/:]{1,15}$")
+# Linux IFNAMSIZ is 16 with the terminating NUL (dev_valid_name, net/core/dev.c).
+_IFNAME_MAX = 15
 
 
 class AddressInUse(XenhaError):
@@ -208,7 +206,7 @@ class Unhealthy(XenhaError):
     """Raised by a deep monitor that finds vblade running but not serving as it should."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Params:
     """The validated parameters of one instance."""
 
@@ -247,62 +245,58 @@ class Params:
         )
 
 
-def _bool(params: Mapping[str, str], name: str) -> bool:
-    value = params.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(f"{name} {value!r}: need true or false")
-
-
-def _int(params: Mapping[str, str], name: str, low: int, high: int, why: str = "") -> int:
-    text = params.get(name, "").strip()
-    if not text:
+def _required(params: Mapping[str, str], name: str) -> str:
+    value = read_str(params, name)
+    if not value:
         raise ConfigError(f"{name} is required")
-    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
-        raise ConfigError(f"{name} {text!r}: need an integer from {low} to {high}{why}")
-    return int(text)
+    return value
 
 
-def _ifname(name: str, value: str) -> str:
-    if not _IFNAME.match(value):
-        raise ConfigError(f"{name} {value!r}: not a network interface name")
+def _address_part(params: Mapping[str, str], name: str, high: int, broadcast: int) -> int:
+    """shelf or slot: required, 0 to `high`; the all-ones broadcast value gets its own reason."""
+    if _required(params, name) == str(broadcast):
+        raise ConfigError(f"{name}={broadcast}: out of range, 0 to {high} ({broadcast} is the broadcast {name})")
+    return read_int(params, name, 0, low=0, high=high)
+
+
+def _ifname(params: Mapping[str, str], name: str) -> str | None:
+    """An interface name (a name that reaches vblade's argv: never an option), None when empty."""
+    value = read_str(params, name)
+    if not value:
+        return None
+    problem = name_problem(value, max_len=_IFNAME_MAX)
+    if problem is not None:
+        raise ConfigError(f"{name}={value!r}: not a network interface name ({problem})")
     return value
 
 
 def _strict(params: Mapping[str, str]) -> Params:
-    device = params.get("device", "").strip()
-    if not device:
-        raise ConfigError("device is required")
-    if not os.path.isabs(device):
-        raise ConfigError(f"device {device!r}: need an absolute path")
-    nic = params.get("nic", "").strip()
-    if not nic:
+    device = read_path(params, "device") or _required(params, "device")
+    nic = _ifname(params, "nic")
+    if nic is None:
         raise ConfigError("nic is required")
     macs: list[str] = []
-    for item in params.get("mac_allow", "").replace(",", " ").split():
+    for item in read_list(params, "mac_allow"):
         mac = normalize_mac(item)
         if mac is None:
             raise ConfigError(f"mac_allow: {item!r} is not a MAC address")
         macs.append(mac)
     if len(macs) > MAX_MACS:
         raise ConfigError(f"mac_allow: {len(macs)} addresses, vblade takes at most {MAX_MACS}")
-    buffers = params.get("buffers", "").strip()
-    monitor_nic = params.get("monitor_nic", "").strip() or None
+    monitor_nic = _ifname(params, "monitor_nic")
     if monitor_nic is not None and monitor_nic == nic:
         raise ConfigError(f"monitor_nic {monitor_nic!r} must differ from nic: a host never reaches its own vblade")
     return Params(
         device=device,
-        shelf=_int(params, "shelf", 0, 65534, " (65535 is the broadcast shelf)"),
-        slot=_int(params, "slot", 0, 254, " (255 is the broadcast slot)"),
-        nic=_ifname("nic", nic),
-        read_only=_bool(params, "read_only"),
+        shelf=_address_part(params, "shelf", MAX_SHELF, BROADCAST_SHELF),
+        slot=_address_part(params, "slot", MAX_SLOT, BROADCAST_SLOT),
+        nic=nic,
+        read_only=read_bool(params, "read_only", False),
         mac_allow=tuple(macs),
-        direct_io=_bool(params, "direct_io"),
-        sync_io=_bool(params, "sync_io"),
-        buffers=_int(params, "buffers", 1, 65535) if buffers else None,
-        monitor_nic=None if monitor_nic is None else _ifname("monitor_nic", monitor_nic),
+        direct_io=read_bool(params, "direct_io", False),
+        sync_io=read_bool(params, "sync_io", False),
+        buffers=read_int(params, "buffers", 0, low=1, high=65535) if read_str(params, "buffers") else None,
+        monitor_nic=monitor_nic,
     )
 
 
@@ -332,8 +326,8 @@ def params_from(env: Env) -> Params:
         return _strict(env.params)
     except ConfigError as exc:
         paths = Paths.from_environ(env.environ)
-        record = _read_pid_record(StateDir(f"{paths.run_dir}/{env.resource_type}"), env.instance)
-        args = None if record is None else _vblade_args(record.argv)
+        recorded = _read_pid_record(StateDir(f"{paths.run_dir}/{env.resource_type}"), env.instance)
+        args = None if recorded is None else cmdline_args(recorded.argv)
         if args is None:
             raise
         _log.warning("%s; stopping the vblade recorded in the pid file instead", exc.reason)
@@ -343,97 +337,21 @@ def params_from(env: Env) -> Params:
 # --- pure decisions ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PidRecord:
-    """What the pid file holds: vblade's pid, then the argv it was started with (JSON) to tell a reused pid apart."""
-
-    pid: int
-    argv: tuple[str, ...]
-
-
-def render_pid_record(record: PidRecord) -> str:
-    # The pid alone on the first line keeps the file readable by anything that expects a plain pid file.
-    return f"{record.pid}\n{json.dumps(list(record.argv))}\n"
-
-
-def parse_pid_record(text: str) -> PidRecord | None:
-    """The record in a pid file, or None when it is not one we wrote (stale, truncated or foreign)."""
-    lines = text.splitlines()
-    if len(lines) != 2 or not _DIGITS.fullmatch(lines[0].strip()):
-        return None
-    try:
-        argv = json.loads(lines[1])
-    except ValueError:
-        return None
-    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
-        return None
-    return PidRecord(pid=int(lines[0]), argv=tuple(argv))
-
-
-def _vblade_part(cmdline: Sequence[str]) -> Sequence[str] | None:
-    """The argv from the vblade program on: a script (the lab's simulated vblade) runs under its interpreter."""
-    for index in (0, 1):
-        if len(cmdline) > index and os.path.basename(cmdline[index]) == "vblade":
-            return cmdline[index:]
-    return None
-
-
-def _vblade_args(cmdline: Sequence[str]) -> VbladeArgs | None:
-    part = _vblade_part(cmdline)
-    if part is None:
-        return None
-    try:
-        return parse_vblade_cmdline(part)
-    except ParseError:
-        return None
-
-
-def same_export(cmdline: Sequence[str], record: PidRecord) -> bool:
-    """True when a live process's command line is the vblade we recorded (its pid was not reused)."""
-    part = _vblade_part(cmdline)
-    return part is not None and tuple(part) == record.argv
-
-
 def serves(args: VbladeArgs, p: Params) -> bool:
     """True when a vblade serves our address on our interface (the options may differ)."""
     return (args.shelf, args.slot, args.netif) == (p.shelf, p.slot, p.nic)
 
 
+# The characters an instance name keeps in our pid and log file names; the rest become "_" (names of earlier
+# releases, so that an upgrade finds the pid file of a running vblade).
+_STEM_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-")
+
+
 def _stem(instance: str) -> str:
-    return "vblade-" + re.sub(r"[^A-Za-z0-9_.:@-]", "_", instance)[:180]
+    return "vblade-" + "".join(c if c in _STEM_SAFE else "_" for c in instance)[:180]
 
 
-# --- this node: /proc, interfaces, devices (reads only; no process is started) ----------------------------------
-
-
-def _cmdline(pid: int) -> list[str] | None:
-    """The process's argv, or None when it is gone or a zombie (whose cmdline is empty; PID 1 may not reap it)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return None
-    if not raw:
-        return None
-    return [part.decode("utf-8", "surrogateescape") for part in raw.rstrip(b"\0").split(b"\0")]
-
-
-def _pids() -> list[int]:
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def _open_files(pid: int) -> list[str]:
-    try:
-        names = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        try:
-            found.append(os.readlink(f"/proc/{pid}/fd/{name}"))
-        except OSError:
-            continue
-    return found
+# --- this node: the pid file and /proc (reads only; no process is started) ---------------------------------------
 
 
 def _read_pid_record(state: StateDir, instance: str) -> PidRecord | None:
@@ -441,7 +359,7 @@ def _read_pid_record(state: StateDir, instance: str) -> PidRecord | None:
     return None if text is None else parse_pid_record(text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Running:
     pid: int
     args: VbladeArgs
@@ -450,70 +368,43 @@ class _Running:
 
 def _recorded(ctx: Context) -> _Running | None:
     """The vblade our pid file names, if that process still runs that command line."""
-    record = _read_pid_record(ctx.state, ctx.env.instance)
-    if record is None:
+    recorded = _read_pid_record(ctx.state, ctx.env.instance)
+    if recorded is None:
         return None
-    cmdline = _cmdline(record.pid)
-    args = _vblade_args(record.argv)
-    if cmdline is None or args is None or not same_export(cmdline, record):
+    cmdline = read_cmdline(recorded.pid)
+    args = cmdline_args(recorded.argv)
+    if cmdline is None or args is None or not same_export(cmdline, recorded):
         return None
-    return _Running(record.pid, args, record)
+    return _Running(recorded.pid, args, recorded)
 
 
 def _strays(p: Params, exclude: int | None) -> list[int]:
     """Other vblade processes on this node serving our address on our interface."""
     found = []
-    for pid in _pids():
+    for pid in list_pids():
         if pid in (exclude, os.getpid()):
             continue
-        cmdline = _cmdline(pid)
-        args = None if cmdline is None else _vblade_args(cmdline)
+        cmdline = read_cmdline(pid)
+        args = None if cmdline is None else cmdline_args(cmdline)
         if args is not None and serves(args, p):
             found.append(pid)
     return found
 
 
-def _ifindex(nic: str) -> int | None:
-    try:
-        return socket.if_nametoindex(nic)
-    except OSError:
-        return None
-
-
-_SIOCGIFFLAGS = 0x8913
-_SIOCGIFHWADDR = 0x8927
-_IFF_UP = 0x1
-
-
-def _ifreq(nic: str, request: int) -> bytes | None:
-    """An SIOCGIF* ioctl on `nic` (struct ifreq: 16-byte name, then the answer); asks this network namespace."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            return fcntl.ioctl(sock.fileno(), request, struct.pack("16s24x", nic.encode()[:15]))
-        except OSError:
-            return None
-
-
-def _hwaddr(nic: str) -> str | None:
-    answer = _ifreq(nic, _SIOCGIFHWADDR)
-    return None if answer is None else format_mac(answer[18:24])
-
-
-def _is_up(nic: str) -> bool:
-    answer = _ifreq(nic, _SIOCGIFFLAGS)
-    return answer is not None and bool(struct.unpack_from("H", answer, 16)[0] & _IFF_UP)
-
-
 def _check_node(p: Params, ctx: Context) -> str:
     """Raise unless this node can run the export; return vblade's path."""
+    import stat
+
+    from xenha.aoe.netif import ifindex, is_up
+
     binary = ctx.paths.which("vblade")
     if binary is None:
         raise NotInstalled("vblade: not installed (Debian package vblade)")
     binary = os.path.abspath(binary)  # the daemon changes to / before it execs
     for name in filter(None, (p.nic, p.monitor_nic)):
-        if _ifindex(name) is None:
+        if ifindex(name) is None:
             raise NotInstalled(f"{name}: no such network interface on this node")
-        if not _is_up(name):
+        if not is_up(name):
             # vblade would print its start-up line and then exit on its first read ("Network is down").
             raise InterfaceDown(f"{name}: interface is down")
     try:
@@ -529,83 +420,17 @@ def _check_node(p: Params, ctx: Context) -> str:
     return binary
 
 
-# --- starting vblade detached ------------------------------------------------------------------------------------
-
-
-def _daemon_child(argv: Sequence[str], env: Mapping[str, str], log_path: str, report: int) -> NoReturn:
-    """In the first child: new session, fork again, and exec argv in the grandchild; report pid or failure."""
-    try:
-        os.setsid()
-        grandchild = os.fork()
-        if grandchild > 0:
-            os.write(report, f"pid {grandchild}\n".encode())
-            os._exit(0)
-        os.chdir("/")
-        null = os.open(os.devnull, os.O_RDONLY)
-        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        # Everything else goes, including what the executor or ocf-tester handed us; `report` is close-on-exec.
-        os.closerange(3, report)
-        os.closerange(report + 1, os.sysconf("SC_OPEN_MAX"))
-        for sig in signal.valid_signals():
-            if sig not in (signal.SIGKILL, signal.SIGSTOP):
-                try:
-                    signal.signal(sig, signal.SIG_DFL)
-                except (OSError, ValueError):
-                    pass
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        os.execve(argv[0], list(argv), dict(env))
-    except BaseException as exc:  # noqa: BLE001 -- report anything to the parent, then leave without cleanup
-        try:
-            os.write(report, f"error {exc.__class__.__name__}: {exc}\n".encode(errors="replace"))
-        finally:
-            os._exit(127)
-    os._exit(127)  # pragma: no cover -- execve does not return
-
-
-def spawn_detached(argv: Sequence[str], *, env: Mapping[str, str], log_path: str, deadline: Deadline) -> int:
-    """Start argv as a daemon (double fork, own session, cwd /, stdin /dev/null, output to log_path); its pid.
-
-    vblade is not a child of the agent, so the executor waits for nothing and no descriptor of the agent (its
-    stdout pipe in particular: ocf-tester reads the agent's output to EOF) stays open in vblade. A close-on-exec
-    pipe carries the grandchild's pid, or the reason exec failed, back to us.
-    """
-    read_end, write_end = os.pipe2(os.O_CLOEXEC)
-    child = os.fork()
-    if child == 0:  # pragma: no cover -- runs in the child, which never returns here
-        os.close(read_end)
-        _daemon_child(argv, env, log_path, write_end)
-    os.close(write_end)
-    chunks: list[bytes] = []
-    try:
-        while True:
-            remaining = deadline.remaining()
-            ready, _, _ = select.select([read_end], [], [], min(remaining, 60.0))
-            if not ready:
-                raise DeadlineExceeded(f"{argv[0]}: did not start in time")
-            chunk = os.read(read_end, 4096)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        os.waitpid(child, 0)
-    report = b"".join(chunks).decode(errors="replace").splitlines()
-    pid = next((int(line.split()[1]) for line in report if re.fullmatch(r"pid \d+", line)), None)
-    failure = next((line[len("error ") :] for line in report if line.startswith("error ")), None)
-    if failure is not None:
-        if failure.startswith(("FileNotFoundError", "PermissionError")):
-            raise NotInstalled(f"{argv[0]}: cannot execute: {failure}")
-        raise ToolError(f"{argv[0]}: could not be started: {failure}", argv=tuple(argv))
-    if pid is None:
-        raise ToolError(f"{argv[0]}: daemon start reported nothing", argv=tuple(argv))
-    return pid
+# --- starting and stopping vblade --------------------------------------------------------------------------------
 
 
 def _start_vblade(p: Params, ctx: Context, binary: str) -> int:
     """Refuse address conflicts, start vblade detached, record it, and wait until it serves; its pid."""
+    from xenha.aoe.channel import query_config
+    from xenha.aoe.spawn import spawn_detached
+    from xenha.aoe.vblade import render_pid_record, vblade_argv
+    from xenha.aoe.wire import format_mac
+    from xenha.run import poll_until
+
     strays = _strays(p, exclude=None)
     if strays:
         raise AddressInUse(f"{p.label}: already served by vblade pid {strays[0]} not started by this resource")
@@ -633,7 +458,7 @@ def _start_vblade(p: Params, ctx: Context, binary: str) -> int:
         p.label,
         p.device,
         startup.sectors,
-        startup.mode.value if startup.mode else "mode not printed",
+        startup.mode or "mode not printed",
         pid,
     )
     if p.monitor_nic is not None:
@@ -656,19 +481,31 @@ def _read_log(path: str) -> str:
 
 
 def _startup_seen(p: Params, pid: int, log_path: str) -> VbladeStartup | None:
+    """vblade's start-up line once it is in the log; ToolError with vblade's last message once it has exited.
+
+    Whether vblade still runs is asked before its log is read: everything a process wrote is in the file by the
+    time it has exited, so a vblade found gone is never blamed with a log read before its last words.
+    """
+    from xenha.aoe.startup import scan_vblade_log
+
+    exited = read_cmdline(pid) is None
     log = scan_vblade_log(_read_log(log_path))
     if log.startup is not None and log.startup.pid == pid:
         if log.startup.address != p.address:
             raise ToolError(f"{p.label}: vblade announced {log.startup.address} instead")
         return log.startup
-    if _cmdline(pid) is None:
+    if exited:
         raise ToolError(f"{p.label}: vblade exited during start-up: {log.last_message or 'no message'}")
     return None
 
 
 def _wire_problem(p: Params, monitor_nic: str, wait: Deadline) -> str | None:
     """Ask for e<shelf>.<slot> from monitor_nic: what is wrong with the answers, or None when only ours answers."""
-    ours = _hwaddr(p.nic)
+    from xenha.aoe.channel import query_config
+    from xenha.aoe.netif import hwaddr
+    from xenha.aoe.wire import format_mac
+
+    ours = hwaddr(p.nic)
     answers = query_config(monitor_nic, p.address, wait, settle=MONITOR_QUERY_SETTLE)
     if not answers:
         return f"no answer to a Query Config from {monitor_nic}"
@@ -682,28 +519,18 @@ def _wire_problem(p: Params, monitor_nic: str, wait: Deadline) -> str | None:
 
 
 def _terminate(pid: int, what: str, deadline: Deadline) -> None:
-    """SIGTERM, then SIGKILL after two thirds of the time left; raise DeadlineExceeded if it outlives both."""
-    for sig, share in ((signal.SIGTERM, 2 / 3), (signal.SIGKILL, 1.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            poll_until(
-                lambda: True if _cmdline(pid) is None else None,
-                deadline.fraction(share),
-                interval=0.05,
-                what=f"{what}: exit after {signal.Signals(sig).name}",
-            )
-            return
-        except DeadlineExceeded:
-            _log.warning("%s: pid %d still running after %s", what, pid, signal.Signals(sig).name)
-    raise DeadlineExceeded(f"{what}: pid {pid} survived SIGKILL (stuck in I/O?)")
+    from xenha.aoe.spawn import terminate
+
+    terminate(pid, what, deadline)
 
 
 def _deep_problem(p: Params, running: _Running) -> str | None:
     """Depth-10 checks on a running vblade: open device, packet socket bound and up; None when healthy."""
-    files = _open_files(running.pid)
+    from xenha.aoe.netif import ifindex
+    from xenha.aoe.proc import read_proc_net_packet
+    from xenha.errors import ParseError
+
+    files = open_files(running.pid)
     exported = running.args.path  # what vblade was started on, which a parameter change does not alter
     target = os.path.realpath(exported)
     if not any(f == target for f in files):
@@ -711,13 +538,12 @@ def _deep_problem(p: Params, running: _Running) -> str | None:
         return f"{exported} is {'deleted' if deleted else 'no longer open'} in vblade pid {running.pid}"
     inodes = {int(f[8:-1]) for f in files if f.startswith("socket:[") and f.endswith("]")}
     try:
-        with open("/proc/net/packet", encoding="ascii") as handle:
-            sockets = parse_proc_net_packet(handle.read())
+        sockets = read_proc_net_packet()
     except (OSError, ParseError) as exc:
         return f"cannot read /proc/net/packet: {exc}"
-    ifindex = _ifindex(p.nic)
-    bound = [s for s in sockets if s.inode in inodes and s.protocol == 0x88A2]
-    if not bound or ifindex is None or all(s.ifindex != ifindex for s in bound):
+    index = ifindex(p.nic)
+    bound = [s for s in sockets if s.inode in inodes and s.protocol == ETH_P_AOE]
+    if not bound or index is None or all(s.ifindex != index for s in bound):
         return f"vblade pid {running.pid} has no AoE socket on {p.nic}"
     if not any(s.is_running for s in bound):
         return f"{p.nic} is down"
@@ -799,5 +625,9 @@ HANDLERS = {
 }
 
 
-def main() -> int:
-    return ocf.run(AGENT, bind_handlers(AGENT, params_from, HANDLERS), os.environ, sys.argv)
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
+) -> int:
+    """The launcher's entry point: run one OCF action and return its exit code."""
+    table = bind_handlers(AGENT, params_from, HANDLERS, runner=runner)
+    return ocf.run(AGENT, table, os.environ if environ is None else environ, sys.argv if argv is None else argv)
