@@ -7,6 +7,7 @@ import logging
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from xenha.ocf import Env, log
@@ -56,10 +57,48 @@ def setup_logging(agent: str, env: Env, *, stderr: io.StringIO) -> None:
     log.setup_logging(agent, env.instance, env.environ, stderr=stderr)
 
 
-def test_no_handler_means_silence(capsys):
-    setup_logging("XenDomainHA", env(HA_LOGFACILITY="none"), stderr=io.StringIO())
-    logging.getLogger("xenha.test").error("nobody hears this")
-    assert capsys.readouterr().err == ""
+def test_without_syslog_or_logfile_records_go_to_stderr_as_ocf_shellfuncs_does():
+    err = io.StringIO()
+    setup_logging("XenDomainHA", env(HA_LOGFACILITY="none", HA_DATEFMT="%Y "), stderr=err)
+    logging.getLogger("xenha.test").error("domU web1: crashed")
+    logging.getLogger("xenha.test").debug("not without HA_debug")
+    assert err.getvalue() == f"{time.strftime('%Y')} ERROR: domU web1: crashed\n"
+
+
+def test_ha_logfile_and_ha_debuglog(tmp_path):
+    logfile, debuglog = tmp_path / "pacemaker.log", tmp_path / "debug.log"
+    err = io.StringIO()
+    environ = {"HA_LOGFACILITY": "none", "HA_LOGFILE": str(logfile), "HA_DEBUGLOG": str(debuglog), "HA_debug": "1"}
+    log.configure("XenDomainHA", "web1", "monitor", environ, stderr=err)
+    log.get("xenha.test").info("domU web1: started")
+    log.get("xenha.test").debug("ran xl list web1: rc=0")
+    logged = logfile.read_text()
+    assert "XenDomainHA(web1)[" in logged and logged.endswith(":    INFO: domU web1: started\n")
+    assert "ran xl list" not in logged  # debug lines only to HA_DEBUGLOG
+    debug_lines = debuglog.read_text().splitlines()
+    assert [line.split("\t", 1)[0].startswith("XenDomainHA(web1)[") for line in debug_lines] == [True, True]
+    assert debug_lines[1].endswith("DEBUG: ran xl list web1: rc=0")
+    assert err.getvalue() == ""  # HA_LOGFILE set: nothing on stderr, which keeps the exit reason alone there
+
+
+def test_crm_resource_trace_writes_a_trace_file_where_ocf_shellfuncs_does(tmp_path):
+    environ = {
+        "HA_LOGFACILITY": "none",
+        "HA_LOGFILE": str(tmp_path / "log"),
+        "OCF_RESKEY_trace_ra": "1",  # what `crm resource trace web1 monitor` sets
+        "HA_VARLIB": str(tmp_path / "varlib"),
+        "OCF_RESOURCE_TYPE": "XenDomainHA",
+    }
+    log.configure("XenDomainHA", "web1", "monitor", environ, stderr=io.StringIO())
+    log.get("xenha.test").debug("ran xl list web1")
+    (trace,) = (tmp_path / "varlib" / "trace_ra" / "XenDomainHA").iterdir()
+    assert trace.name.startswith("web1.monitor.")
+    assert "ran xl list web1" in trace.read_text()
+    environ["OCF_RESKEY_trace_dir"] = str(tmp_path / "traces")
+    log.configure("XenDomainHA", "web1", "stop", environ, stderr=io.StringIO())
+    log.get("xenha.test").debug("stopping")
+    (trace,) = (tmp_path / "traces" / "XenDomainHA").iterdir()
+    assert trace.name.startswith("web1.stop.")
 
 
 def test_debug_level_follows_ha_debug():

@@ -103,6 +103,12 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     return str(environ.get(name, "0")).strip().lower() not in ("0", "", "false", "no", "off")
 
 
+def _tracing(environ: Mapping[str, str]) -> bool:
+    """OCF_TRACE_RA, or `crm resource trace RSC OP`, which sets the op's meta attribute trace_ra (ocf-shellfuncs:
+    `: ${OCF_TRACE_RA:=$OCF_RESKEY_trace_ra}`)."""
+    return _flag(environ, "OCF_TRACE_RA") or ("OCF_TRACE_RA" not in environ and _flag(environ, "OCF_RESKEY_trace_ra"))
+
+
 def configure(
     agent: str, instance: str, action: str, environ: Mapping[str, str], *, stderr: TextIO | None = None
 ) -> None:
@@ -112,7 +118,7 @@ def configure(
     """
     _SETUP.agent, _SETUP.instance, _SETUP.action = agent, instance, action
     _SETUP.environ, _SETUP.stderr = environ, stderr
-    _SETUP.threshold = DEBUG if _flag(environ, "HA_debug") or _flag(environ, "OCF_TRACE_RA") else INFO
+    _SETUP.threshold = DEBUG if _flag(environ, "HA_debug") or _tracing(environ) else INFO
     _SETUP.ready = False
     if "logging" in sys.modules:  # a second configure() in one process (tests): rebuild at the next record
         _reset_handlers()
@@ -146,18 +152,40 @@ def _build_handlers() -> None:
     root.propagate = False
     tag = f"{_SETUP.agent}({_SETUP.instance})[{os.getpid()}]" if _SETUP.instance else f"{_SETUP.agent}[{os.getpid()}]"
 
-    facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower() or "daemon"
-    if facility != "none" and os.path.exists(SYSLOG_SOCKET):
+    # What ocf-shellfuncs' ha_log and ha_debug do, destination by destination: syslog unless HA_LOGFACILITY=none;
+    # HA_LOGFILE gets "DATE TAG:    LEVEL: msg" (not debug); HA_DEBUGLOG gets "TAG:\tDATELEVEL: msg" (debug only
+    # with HA_debug); with neither syslog nor HA_LOGFILE, stderr gets "DATELEVEL: msg". Pacemaker's executor sets
+    # HA_LOGFACILITY, HA_LOGFILE and HA_DEBUGLOG from PCMK_logfacility and PCMK_logfile, heartbeat from ha.cf.
+    datefmt = environ.get("HA_DATEFMT") or "%b %d %T "
+    facility = environ.get("HA_LOGFACILITY", "daemon").strip().lower()
+    if facility not in ("none", "") and os.path.exists(SYSLOG_SOCKET):
         handler = _syslog_handler(SYSLOG_SOCKET, _FACILITIES.get(facility, _FACILITIES["daemon"]), f"{tag}: ")
         if handler is not None:
             handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
             handler.setLevel(DEBUG if debug else INFO)
             root.addHandler(handler)
+    logfile = environ.get("HA_LOGFILE", "").strip()
+    debuglog = environ.get("HA_DEBUGLOG", "").strip()
+    if logfile:
+        _add_file(root, logfile, INFO, f"%(asctime)s{tag}:    %(levelname)s: %(message)s", datefmt)
+    if debuglog:
+        # ha_log writes info and above there too unless it is HA_LOGFILE; ha_debug writes debug with HA_debug
+        low = DEBUG if debug else INFO
+        if debuglog == logfile:
+            if debug:
+                _add_file(root, debuglog, DEBUG, f"{tag}:\t%(asctime)s%(levelname)s: %(message)s", datefmt, only=DEBUG)
+        else:
+            _add_file(root, debuglog, low, f"{tag}:\t%(asctime)s%(levelname)s: %(message)s", datefmt)
 
     stream = _SETUP.stderr or sys.stderr
     if stream.isatty() or environ.get("XENHA_LOG_STDERR"):
         term = logging.StreamHandler(stream)
         term.setFormatter(logging.Formatter(f"%(asctime)s {tag}: %(levelname)s: %(message)s", "%H:%M:%S"))
+        root.addHandler(term)
+    elif facility in ("none", "") and not logfile:
+        term = logging.StreamHandler(stream)  # ocf-shellfuncs: `echo $(hadate)"$*" >&2`
+        term.setFormatter(logging.Formatter("%(asctime)s%(levelname)s: %(message)s", datefmt))
+        term.setLevel(DEBUG if debug else INFO)
         root.addHandler(term)
 
     trace = _trace_handler()
@@ -167,6 +195,21 @@ def _build_handlers() -> None:
         # Without syslog, terminal or trace, say nothing: logging's last-resort handler would print warnings on
         # stderr, ahead of the one exit reason line that belongs there.
         root.addHandler(logging.NullHandler())
+
+
+def _add_file(root: logging.Logger, path: str, level: int, fmt: str, datefmt: str, *, only: int | None = None) -> None:
+    """Append records at `level` and above (or exactly `only`) to `path`; a file we cannot open is skipped."""
+    import logging
+
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter(fmt, datefmt))
+    handler.setLevel(level)
+    if only is not None:
+        handler.addFilter(lambda record: record.levelno == only)
+    root.addHandler(handler)
 
 
 def _syslog_handler(address: str, facility: int, ident: str) -> logging.Handler | None:
@@ -210,13 +253,16 @@ def _trace_handler() -> logging.Handler | None:
     import time
 
     environ = _SETUP.environ
-    if not _flag(environ, "OCF_TRACE_RA"):
+    if not _tracing(environ):
         return None
-    path = environ.get("OCF_TRACE_FILE")
-    if not path or path in ("1", "yes"):
-        directory = os.path.join(environ.get("HA_VARLIB", "/var/lib/heartbeat"), "trace_ra", _SETUP.agent)
+    path = environ.get("OCF_TRACE_FILE", "")
+    if not (path.startswith("/") and "/" in path[1:]):  # ocf_start_trace: an absolute path, else the default
+        base = environ.get("OCF_RESKEY_trace_dir") or os.path.join(
+            environ.get("HA_VARLIB", "/var/lib/heartbeat"), "trace_ra"
+        )
+        rtype = environ.get("OCF_RESOURCE_TYPE") or _SETUP.agent
         stamp = time.strftime("%Y-%m-%d.%H:%M:%S")
-        path = os.path.join(directory, f"{_SETUP.instance}.{_SETUP.action}.{stamp}")
+        path = os.path.join(base, rtype, f"{_SETUP.instance or _SETUP.agent}.{_SETUP.action}.{stamp}")
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         handler = logging.FileHandler(path)

@@ -194,7 +194,8 @@ def emit_exit_reason(reason: str, environ: Mapping[str, str], stream: TextIO) ->
 
 
 def _usage(agent: Agent) -> str:
-    names = sorted(agent.action_names | {"meta-data", "usage"})
+    extra = {"reload-agent"} if "reload" in agent.action_names else set()
+    names = sorted(agent.action_names | extra | {"meta-data", "usage"})
     return f"usage: {agent.name} {{{'|'.join(names)}}}\n"
 
 
@@ -212,9 +213,9 @@ def run(
     err = stderr or sys.stderr
     env = Env.from_environ(environ, argv, resource_type=agent.name)
     if env.action == "meta-data":
-        from xenha.ocf.metadata import render_metadata  # lxml is imported only here
+        from xenha.ocf.metadata import caller_speaks_ocf_1_1, render_metadata  # lxml is imported only here
 
-        out.write(render_metadata(agent))
+        out.write(render_metadata(agent, ocf_1_1=caller_speaks_ocf_1_1(environ)))
         return ExitCode.SUCCESS
     if env.action in ("usage", "help", "--help", "-h"):
         out.write(_usage(agent))
@@ -226,6 +227,8 @@ def run(
         emit_exit_reason(f"{agent.name}: no action given", environ, err)
         return ExitCode.ERR_ARGS
     handler = handlers.get(env.action)
+    if handler is None and env.action == "reload-agent":  # OCF 1.1's name for the reload of reloadable parameters
+        handler = handlers.get("reload")
     if handler is None:
         err.write(_usage(agent))
         emit_exit_reason(f"{agent.name}: action {env.action!r} is not implemented", environ, err)
