@@ -130,8 +130,8 @@ class HbLab:
         (ha / "haresources").write_text("ha1 xendomainsHA1\nha2 xendomainsHA2\n")
         for group in GROUPS:
             script = ha / "resource.d" / f"xendomainsHA{group}"
-            shutil.copyfile(REPO / "heartbeat-v1" / "xendomainsHA", script)  # as packaging/install.py does
-            script.chmod(0o755)
+            # a link keeps the group's name in argv[0]; the checkout launcher finds ../lib through it
+            script.symlink_to(REPO / "heartbeat-v1" / "xendomainsHA")
             (nd / "default" / f"xendomainsHA{group}").write_text(
                 f"XENDOMAINS_AUTO={self.root}/auto/HA{group}\nXENDOMAINS_STOP_MAXWAIT=10\nXENHA_START_MAXWAIT=20\n"
             )
@@ -150,7 +150,6 @@ class HbLab:
     def env(self, node: str) -> dict[str, str]:
         return {
             "PATH": f"{SIM_TOOLS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "PYTHONPATH": str(REPO / "lib"),
             "XENHA_SIM_WORLD": self.world.path,
             "XENHA_SIM_NODE": node,
             "XENHA_SIM_DRBD_CONF": str(self.root / "drbd.conf"),
