@@ -174,3 +174,21 @@ def test_duplicate_parameter_is_refused():
 def test_parameter_type_must_be_in_dtd():
     with pytest.raises(ValueError, match="ra-api-1.dtd"):
         ocf.Parameter("x", "s", "l", type="select")
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        ("1" + "0" * 309, None),  # more than 12 digits: not believed (once an OverflowError that failed every stop)
+        ("9" * 12, 7 * 24 * 3600 * 1000),  # clamped to a week
+        ("\u00b2", None),
+        ("-5", None),
+        ("20000", 20000),
+    ],
+)
+def test_op_timeouts_are_bounded(timeout, expected):
+    env = Env.from_environ({"OCF_RESKEY_CRM_meta_timeout": timeout}, ["X", "stop"], resource_type="X")
+    assert env.timeout_ms == expected
+    from xenha.run import Deadline
+
+    Deadline.from_timeout_ms(env.timeout_ms, default_s=20).remaining()  # never raises

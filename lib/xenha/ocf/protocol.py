@@ -98,13 +98,19 @@ _RESKEY = "OCF_RESKEY_"
 _META = "OCF_RESKEY_CRM_meta_"
 
 
-def _int(text: str | None, default: int) -> int:
-    if not text:
+# Bounds on what Pacemaker passes in meta attributes: an op timeout or interval longer than a week, or a number of
+# clone instances above a thousand, is a typo, and must not reach float() or time arithmetic (10^309 ms overflowed
+# every deadline computation and made stop fail).
+_MAX_MS = 7 * 24 * 3600 * 1000
+_MAX_COUNT = 1000
+
+
+def _int(text: str | None, default: int, high: int = _MAX_COUNT) -> int:
+    """A non-negative decimal of at most 12 ASCII digits, clamped to `high`; anything else is `default`."""
+    word = (text or "").strip()
+    if not word or len(word) > 12 or not (word.isascii() and word.isdigit()):
         return default
-    try:
-        return int(text)
-    except ValueError:
-        return default
+    return min(int(word), high)
 
 
 @record
@@ -126,16 +132,16 @@ class Env:
         """Read OCF_RESKEY_*, OCF_RESKEY_CRM_meta_* and friends; argv[1] is the action, extra words are ignored."""
         params = {k[len(_RESKEY) :]: v for k, v in environ.items() if k.startswith(_RESKEY) and not k.startswith(_META)}
         meta = {k[len(_META) :]: v for k, v in environ.items() if k.startswith(_META)}
-        timeout = _int(meta.get("timeout"), 0)
+        timeout = _int(meta.get("timeout"), 0, _MAX_MS)
         return cls(
             action=argv[1] if len(argv) > 1 else "",
             instance=environ.get("OCF_RESOURCE_INSTANCE", "") or resource_type,
             resource_type=environ.get("OCF_RESOURCE_TYPE", "") or resource_type,
             params=params,
             meta=meta,
-            interval_ms=_int(meta.get("interval"), 0),
+            interval_ms=_int(meta.get("interval"), 0, _MAX_MS),
             timeout_ms=timeout if timeout > 0 else None,
-            check_level=_int(environ.get("OCF_CHECK_LEVEL") or params.get("OCF_CHECK_LEVEL"), 0),
+            check_level=_int(environ.get("OCF_CHECK_LEVEL") or params.get("OCF_CHECK_LEVEL"), 0, 100),
             environ=environ,
         )
 
