@@ -65,6 +65,7 @@ class Instance:
     run: str
     role: str
     started: float = 0.0  # world (wall-clock) time it was created or arrived
+    suspended_s: float | None = None  # arrived by live migration: seconds it was suspended in the final phase
 
     @property
     def is_live(self) -> bool:
@@ -125,15 +126,23 @@ def sample_world(
     nodes: Mapping[str, Mapping[str, Any]] = state.get("nodes", {})
     alive = frozenset(n for n, rec in nodes.items() if rec.get("alive"))
     found: dict[str, list[Instance]] = {g: [] for g in guests}
-    hosts: Mapping[str, Any] = state.get("xen", {}).get("hosts", {})
+    xen: Mapping[str, Any] = state.get("xen", {})
+    arrivals = {
+        (m["dst"], int(m["dst_domid"])): float(m["end"]) - float(m["attach_at"])
+        for m in xen.get("migrations", {}).values()
+        if m.get("result") == "ok"
+    }
+    hosts: Mapping[str, Any] = xen.get("hosts", {})
     for node, host in hosts.items():
         if node not in alive:
             continue
         for rec in host.get("domains", {}).values():
             base = rec.get("base")
             if base in found:
+                domid = int(rec["domid"])
                 started = float(rec.get("started") or 0.0)
-                found[base].append(Instance(node, int(rec["domid"]), str(rec["run"]), str(rec["role"]), started))
+                inst = Instance(node, domid, str(rec["run"]), str(rec["role"]), started, arrivals.get((node, domid)))
+                found[base].append(inst)
     drbd: Mapping[str, Any] = state.get("drbd", {})
     md: Mapping[str, Mapping[str, Any]] = drbd.get("md", {})
     replicas: dict[str, dict[str, Replica]] = {}
@@ -486,12 +495,7 @@ class Tracker:
             return
         dt = s.t - prev.t if prev is not None else 0.0
         for guest in self.guests:
-            if not s.running(guest):
-                self.downtime[guest] += dt
-            elif prev is not None and not prev.running(guest) and s.wall:
-                # back since the newest running instance started: the interval was down only until then
-                began = max(i.started for i in s.guests[guest] if i.is_running)
-                self.downtime[guest] += min(dt, max(0.0, s.t - (s.wall - began) - prev.t))
+            self.downtime[guest] += self._down_between(guest, prev, s, dt)
             live = s.live(guest)
             if len(live) > 1:
                 self._violate(s.t, "two-nodes", guest, f"{guest} live on {' and '.join(live)}")
@@ -516,6 +520,24 @@ class Tracker:
             self.recovered_since = None
         elif self.recovered_since is None:
             self.recovered_since = s.t
+
+    def _down_between(self, guest: str, prev: Sample | None, s: Sample, dt: float) -> float:
+        """Seconds since the previous sample during which `guest` ran nowhere (sampled; corrected by the start
+        times of new instances and by a live migration's exact final phase)."""
+        if not s.running(guest):
+            return dt
+        if prev is None or not s.wall:
+            return 0.0
+        now = [i for i in s.guests[guest] if i.is_running]
+        before = {(i.node, i.domid) for i in prev.guests.get(guest, ()) if i.is_running}
+        if any((i.node, i.domid) in before for i in now):
+            return 0.0  # the same instance ran throughout
+        newest = max(now, key=lambda i: i.started)
+        if before and newest.suspended_s is not None:
+            return min(dt, newest.suspended_s)  # migrated: down only while suspended in the final phase
+        # back since the new instance started; if an old one was still running at the previous sample, it ended
+        # at some point after it, so this is an upper bound within one sampling period
+        return min(dt, max(0.0, newest.started - (s.wall - s.t) - prev.t))
 
     def _check_two_primaries(self, s: Sample) -> None:
         for res in self.resources:

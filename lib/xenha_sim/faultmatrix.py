@@ -719,7 +719,9 @@ def _details(fault: Fault, r: FaultResult) -> list[str]:
     out.append(f"   safe: {verdict}")
     out.extend(f"     {v}" for v in r.violations)
     if r.recovered:
-        when = "never left the expected state" if r.recovery_s == 0 else f"{r.recovery_s:.1f}s after the last action"
+        when = f"{r.recovery_s:.1f}s after the last action"
+        if r.recovery_s == 0:
+            when = "in the expected state at the fault's last action and after it"
         out.append(f"   recovered: yes, {when}")
     else:
         out.append("   recovered: no" + (f" ({'; '.join(r.gaps)})" if r.gaps else ""))

@@ -159,6 +159,33 @@ def test_downtime_ends_when_the_new_instance_started_not_at_the_next_sample() ->
     assert t.downtime["web2"] == 0.0
 
 
+def test_a_live_migration_is_down_only_for_its_final_phase() -> None:
+    state = demo_state()
+    t = tracker()
+    t.observe(sample_world(state, 0.0, GUEST_DISKS, wall=NOW))
+    dom = xensim.find_domain(state, "ha1", "web1", NOW)
+    mig = xensim.start_migration(state, "ha1", dom.domid, "ha2", NOW)  # 512 MiB at 1 s/GiB: 0.5 s, 0.05 s final
+    xensim.advance(state, NOW + 1.0)
+    s = sample_world(state, 1.0, GUEST_DISKS, wall=NOW + 1.0)
+    assert s.running("web1") == ["ha2"] and s.guests["web1"][0].suspended_s == pytest.approx(0.05)
+    t.observe(s)
+    assert mig["result"] == "ok"
+    assert t.downtime["web1"] == pytest.approx(0.05)
+
+
+def test_a_restart_elsewhere_between_two_samples_still_counts_as_downtime() -> None:
+    """A fence and a start within one sampling period: the old instance was last seen running at the previous
+    sample, the new one started later; the gap between them is the (upper bound of the) downtime."""
+    state = demo_state()
+    t = tracker()
+    t.observe(sample_world(state, 0.0, GUEST_DISKS, wall=NOW))
+    faults.crash_node(state, "ha2")
+    cfg = parse_domu_config("name = \"web2\"\nmemory = 512\ndisk = [ 'phy:/dev/drbd1,xvda,w' ]\n")
+    xensim.create_domain(state, "ha1", cfg, NOW + 0.2)
+    t.observe(sample_world(state, 0.25, GUEST_DISKS, wall=NOW + 0.25))
+    assert t.downtime["web2"] == pytest.approx(0.2)
+
+
 def test_a_guest_live_on_two_nodes_is_a_violation() -> None:
     t = tracker()
     both = (Instance("ha1", 3, "running", "normal"), Instance("ha2", 4, "paused", "normal"))
