@@ -22,27 +22,29 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TextIO
 
 from xenha.errors import ParseError
-from xenha.o2cb.stack import (
+from xenha.o2cb.conf import (
+    ClusterConf,
+    ClusterStanza,
+    HeartbeatStanza,
+    NodeStanza,
+    read_cluster_conf,
+    render_cluster_conf,
+)
+from xenha.o2cb.model import (
     DEFAULT_CONF,
     DEFAULT_PORT,
     MAX_NODE_NUMBER,
-    ClusterConf,
-    ClusterStanza,
     HeartbeatMode,
-    HeartbeatStanza,
-    NodeStanza,
     is_cluster_name,
     is_region,
     parse_ipv4,
-    read_cluster_conf,
-    render_cluster_conf,
-    render_list_cluster,
-    render_list_clusters,
 )
+from xenha.record import replace
+from xenha_sim.o2cblisting import render_list_cluster, render_list_clusters
 from xenha_sim.o2cbsim import (
     SimConfigfs,
     SimError,

@@ -17,23 +17,17 @@ from tests.strategies.o2cb import timeouts as timeout_values
 from tests.unit.test_meta import validate
 from xenha import ocf
 from xenha.agents import o2cb as agent
-from xenha.o2cb.stack import (
-    DEFAULT_TIMEOUTS,
-    ActiveRegion,
+from xenha.o2cb.conf import (
     ClusterConf,
     ClusterStanza,
-    HeartbeatMode,
     HeartbeatStanza,
-    Member,
-    MemberState,
     NodeStanza,
-    RegisteredCluster,
-    RegisteredNode,
-    Timeouts,
     parse_cluster_conf,
-    read_configfs_cluster,
     render_cluster_conf,
 )
+from xenha.o2cb.configfs import RegisteredCluster, RegisteredNode, read_configfs_cluster
+from xenha.o2cb.membership import Member, MemberState
+from xenha.o2cb.model import DEFAULT_TIMEOUTS, ActiveRegion, HeartbeatMode, Timeouts
 from xenha.ocf import Env, ExitCode
 from xenha.run import Result
 from xenha_sim import o2cbtools
@@ -203,7 +197,7 @@ def test_meta_data_through_the_launcher_in_an_empty_environment() -> None:
         ({"heartbeat_mode": "disk"}, "must be local or global"),
         ({"idle_timeout_ms": "1000"}, "below the minimum 5000"),
         ({"keepalive_delay_ms": "30000"}, "must be smaller than idle_timeout_ms"),
-        ({"dead_threshold": "many"}, "not an integer"),
+        ({"dead_threshold": "many"}, "not a whole number"),
         ({"generate_conf": "perhaps"}, "not a boolean"),
         ({"addresses": "ha1:10.0.0.1"}, "not name=IPv4-address"),
         ({"conf": "cluster.conf"}, "not an absolute path"),

@@ -6,22 +6,10 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from xenha.o2cb.stack import (
-    MAX_NODE_NUMBER,
-    ActiveRegion,
-    ClusterConf,
-    ClusterStanza,
-    ClusterStatus,
-    ConfigfsListing,
-    HeartbeatMode,
-    HeartbeatStanza,
-    InitStatus,
-    ListedCluster,
-    Member,
-    MemberState,
-    NodeStanza,
-    Timeouts,
-)
+from tests.oracles.o2cb import ClusterStatus, ConfigfsListing, InitStatus, ListedCluster
+from xenha.o2cb.conf import ClusterConf, ClusterStanza, HeartbeatStanza, NodeStanza
+from xenha.o2cb.membership import Member, MemberState
+from xenha.o2cb.model import MAX_NODE_NUMBER, ActiveRegion, HeartbeatMode, Timeouts
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -34,7 +22,7 @@ node_names = st.builds(
 regions = st.text("0123456789ABCDEF", min_size=32, max_size=32)
 node_numbers = st.integers(0, MAX_NODE_NUMBER)
 ports = st.integers(1, 65534)
-modes = st.sampled_from(HeartbeatMode)
+modes = st.sampled_from(HeartbeatMode.ALL)
 
 
 @st.composite
@@ -173,7 +161,7 @@ def members(draw: st.DrawFn) -> Member:
     return Member(
         id=draw(st.integers(0, 2**32 - 1)),
         name=draw(st.just("") | node_names),
-        state=draw(st.sampled_from(MemberState)),
+        state=draw(st.sampled_from(MemberState.ALL)),
     )
 
 

@@ -1,4 +1,4 @@
-"""xenha.o2cb.stack: every O2CB fixture parses (real facts checked), render/parse round trips, mutations, configfs."""
+"""xenha.o2cb and its oracles: every fixture parses (facts checked), render/parse round trips, mutations, configfs."""
 
 from __future__ import annotations
 
@@ -12,22 +12,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params
+from tests.oracles import o2cb as oracle
+from tests.oracles.o2cb import ClusterStatus, OnlineStatus
 from tests.strategies import o2cb as strat
 from xenha.errors import ParseError
-from xenha.o2cb import stack as o2cb
-from xenha.o2cb.stack import (
-    ActiveRegion,
-    ClusterConf,
-    ClusterStanza,
-    ClusterStatus,
-    HeartbeatMode,
-    HeartbeatStanza,
-    Member,
-    MemberState,
-    NodeStanza,
-    OnlineStatus,
-    Timeouts,
-)
+from xenha.o2cb import conf as o2conf
+from xenha.o2cb import configfs as o2configfs
+from xenha.o2cb import membership as o2membership
+from xenha.o2cb import model as o2model
+from xenha.o2cb.conf import ClusterConf, ClusterStanza, HeartbeatStanza, NodeStanza
+from xenha.o2cb.membership import Member, MemberState
+from xenha.o2cb.model import ActiveRegion, HeartbeatMode, Timeouts
+from xenha_sim import o2cblisting as simlisting
 from xenha_sim.o2cbsim import SimConfigfs
 
 OCFS2 = ("ocfs2/*", "reconstructed/ocfs2/*")
@@ -48,14 +44,14 @@ def parser_for(path: Path) -> Callable[[str], object]:
     """The parser for a fixture file, chosen by its name; every O2CB fixture must have one."""
     name = path.name
     rules: list[tuple[Callable[[str], bool], Callable[[str], object]]] = [
-        (lambda n: n.startswith("cluster_conf_"), o2cb.parse_cluster_conf),
-        (lambda n: n.startswith("o2cb_list_cluster_oneline"), o2cb.parse_list_cluster_oneline),
-        (lambda n: n.startswith("o2cb_list_clusters"), o2cb.parse_list_clusters),
-        (lambda n: n.startswith("o2cb_list_cluster_"), o2cb.parse_list_cluster),
-        (lambda n: "init_status" in n, o2cb.parse_init_status),
-        (lambda n: "init_online_status" in n, o2cb.parse_online_status),
-        (lambda n: n.startswith("docs_o2cb_init_"), o2cb.parse_init_transcript),
-        (lambda n: n.startswith("configfs_"), o2cb.parse_configfs_listing),
+        (lambda n: n.startswith("cluster_conf_"), o2conf.parse_cluster_conf),
+        (lambda n: n.startswith("o2cb_list_cluster_oneline"), oracle.parse_list_cluster_oneline),
+        (lambda n: n.startswith("o2cb_list_clusters"), oracle.parse_list_clusters),
+        (lambda n: n.startswith("o2cb_list_cluster_"), oracle.parse_list_cluster),
+        (lambda n: "init_status" in n, oracle.parse_init_status),
+        (lambda n: "init_online_status" in n, oracle.parse_online_status),
+        (lambda n: n.startswith("docs_o2cb_init_"), oracle.parse_init_transcript),
+        (lambda n: n.startswith("configfs_"), oracle.parse_configfs_listing),
     ]
     for matches, parser in rules:
         if matches(name):
@@ -83,7 +79,7 @@ WEB = ClusterConf(
 
 
 def test_sample_cluster_conf() -> None:
-    conf = o2cb.parse_cluster_conf(text_of(SAMPLE))
+    conf = o2conf.parse_cluster_conf(text_of(SAMPLE))
     assert conf == WEB
     assert conf.cluster("webcluster") == ClusterStanza("webcluster", 3, HeartbeatMode.GLOBAL)
     assert [n.number for n in conf.nodes_of("webcluster")] == [7, 6, 10]
@@ -95,8 +91,8 @@ def test_sample_cluster_conf() -> None:
 @pytest.mark.parametrize(
     "name, parse",
     [
-        ("reconstructed/ocfs2/o2cb_list_cluster_webcluster.txt", o2cb.parse_list_cluster),
-        ("reconstructed/ocfs2/o2cb_list_cluster_oneline.txt", o2cb.parse_list_cluster_oneline),
+        ("reconstructed/ocfs2/o2cb_list_cluster_webcluster.txt", oracle.parse_list_cluster),
+        ("reconstructed/ocfs2/o2cb_list_cluster_oneline.txt", oracle.parse_list_cluster_oneline),
     ],
 )
 def test_list_cluster_shows_the_sample(name: str, parse: Callable[[str], ClusterConf]) -> None:
@@ -107,22 +103,22 @@ def test_list_cluster_shows_the_sample(name: str, parse: Callable[[str], Cluster
 @pytest.mark.parametrize("oneline", [False, True])
 def test_render_list_cluster_is_byte_exact(oneline: bool) -> None:
     name = "o2cb_list_cluster_oneline.txt" if oneline else "o2cb_list_cluster_webcluster.txt"
-    assert o2cb.render_list_cluster(WEB, "webcluster", oneline=oneline) == text_of(f"reconstructed/ocfs2/{name}")
+    assert simlisting.render_list_cluster(WEB, "webcluster", oneline=oneline) == text_of(f"reconstructed/ocfs2/{name}")
 
 
 def test_list_clusters() -> None:
-    assert o2cb.parse_list_clusters(text_of("reconstructed/ocfs2/o2cb_list_clusters.txt")) == ("webcluster",)
+    assert oracle.parse_list_clusters(text_of("reconstructed/ocfs2/o2cb_list_clusters.txt")) == ("webcluster",)
 
 
 def test_render_cluster_conf_writes_the_sample_layout() -> None:
-    rendered = o2cb.render_cluster_conf(WEB)
+    rendered = o2conf.render_cluster_conf(WEB)
     # Same lines as the sample, in its order; o2cb's writer also ends the last stanza with a blank line.
     assert rendered == text_of(SAMPLE).rstrip("\n") + "\n\n"
-    assert o2cb.parse_cluster_conf(rendered) == WEB
+    assert o2conf.parse_cluster_conf(rendered) == WEB
 
 
 def test_status_global_three_regions() -> None:
-    status = o2cb.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_global_hb_online.txt"))
+    status = oracle.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_global_hb_online.txt"))
     assert (status.cluster, status.online, status.heartbeat_mode) == ("webcluster", True, HeartbeatMode.GLOBAL)
     assert status.timeouts == Timeouts(62, 60000, 2000, 2000)
     assert [(r.uuid, r.device) for r in status.regions] == list(
@@ -135,13 +131,13 @@ def test_status_global_three_regions() -> None:
 
 
 def test_status_one_region_has_no_userdlm_line() -> None:
-    status = o2cb.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_global_hb_one_region.txt"))
+    status = oracle.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_global_hb_one_region.txt"))
     assert status.regions == (ActiveRegion("77D95EF51C0149D2823674FCC162CF8B", "sdg1"),)
     assert status.live_nodes == (92, 96) and status.userdlm_domains == ()
 
 
 def test_status_ocfs2_1_2_legacy_layout() -> None:
-    status = o2cb.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_ocfs2_1.2_local_hb_not_active.txt"))
+    status = oracle.parse_init_status(text_of("ocfs2/docs_o2cb_init_status_ocfs2_1.2_local_hb_not_active.txt"))
     assert status.legacy and status.cluster == "mycluster" and status.online
     assert status.driver_loaded("ocfs2_nodemanager") and status.driver_loaded("ocfs2_dlm")
     assert status.heartbeat_mode is None and status.heartbeat_active is False
@@ -158,17 +154,17 @@ def test_status_ocfs2_1_2_legacy_layout() -> None:
 )
 def test_status_reconstructed(name: str, online: bool, loaded: bool, active: bool | None) -> None:
     text = text_of(f"reconstructed/ocfs2/{name}")
-    status = o2cb.parse_init_status(text)
+    status = oracle.parse_init_status(text)
     assert (status.cluster, status.online, status.heartbeat_active) == ("ocfs2", online, active)
     assert status.driver_loaded("configfs") is loaded and status.stack_glue_loaded is loaded
     assert status.filesystem_mounted("configfs") is (True if loaded else None)
     assert status.debugfs_mounted is loaded
-    assert o2cb.render_init_status(status) == text
+    assert oracle.render_init_status(status) == text
 
 
 def test_online_transcripts() -> None:
-    local = o2cb.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_online_local_hb.txt"))
-    glob = o2cb.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_online_global_hb.txt"))
+    local = oracle.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_online_local_hb.txt"))
+    glob = oracle.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_online_global_hb.txt"))
     assert local.ok and glob.ok
     assert [s.action for s in local.steps] == [
         'Setting cluster stack "o2cb"',
@@ -179,16 +175,16 @@ def test_online_transcripts() -> None:
 
 
 def test_offline_and_unload_transcripts() -> None:
-    offline = o2cb.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_offline_global_hb.txt"))
+    offline = oracle.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_offline_global_hb.txt"))
     assert [s.action for s in offline.steps][-1] == 'Unregistering O2CB cluster "webcluster"'
-    unload = o2cb.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_unload.txt"))
-    assert unload.step('Unloading module "ocfs2_stack_o2cb"') == o2cb.InitStep(
+    unload = oracle.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_unload.txt"))
+    assert unload.step('Unloading module "ocfs2_stack_o2cb"') == oracle.InitStep(
         'Unloading module "ocfs2_stack_o2cb"', True
     )
 
 
 def test_configure_transcript_shows_the_1_2_minimums_and_defaults() -> None:
-    done = o2cb.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_configure_ocfs2_1.2.txt"))
+    done = oracle.parse_init_transcript(text_of("ocfs2/docs_o2cb_init_configure_ocfs2_1.2.txt"))
     specified = [(p.minimum, p.current, p.answer) for p in done.prompts if p.minimum is not None]
     assert specified == [(7, "7", "31"), (5000, "10000", "30000"), (1000, "5000", "2000"), (2000, "2000", "2000")]
     assert done.prompts[1].question == 'Cluster to start on boot (Enter "none" to clear)'
@@ -200,26 +196,26 @@ def test_transcript_keeps_the_output_after_a_failure() -> None:
     text = (
         'Registering O2CB cluster "web": Failed\no2cb: Unknown cluster \'web\'\nUnregistering O2CB cluster "web": OK\n'
     )
-    done = o2cb.parse_init_transcript(text)
+    done = oracle.parse_init_transcript(text)
     assert not done.ok
     assert done.steps[0].detail == ("o2cb: Unknown cluster 'web'",) and done.steps[1].ok
     with pytest.raises(ParseError):
-        o2cb.parse_init_transcript("o2cb: Unknown cluster 'web'\n")
+        oracle.parse_init_transcript("o2cb: Unknown cluster 'web'\n")
 
 
 @pytest.mark.parametrize("word", ["online", "offline"])
 def test_online_status(word: str) -> None:
-    assert o2cb.parse_online_status(text_of(f"reconstructed/ocfs2/o2cb_init_online_status_{word}.txt")) is OnlineStatus(
-        word
-    )
+    assert oracle.parse_online_status(
+        text_of(f"reconstructed/ocfs2/o2cb_init_online_status_{word}.txt")
+    ) is OnlineStatus(word)
 
 
 def test_configfs_listing() -> None:
     text = text_of("reconstructed/ocfs2/configfs_cluster_tree_listing.txt")
-    listing = o2cb.parse_configfs_listing(text)
+    listing = oracle.parse_configfs_listing(text)
     assert listing.root == "/sys/kernel/config"
-    assert listing.clusters == (o2cb.ListedCluster("webcluster", ("node7", "node6"), WEB_REGIONS[:1]),)
-    assert o2cb.render_configfs_listing(listing) == text
+    assert listing.clusters == (oracle.ListedCluster("webcluster", ("node7", "node6"), WEB_REGIONS[:1]),)
+    assert oracle.render_configfs_listing(listing) == text
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -248,7 +244,7 @@ def test_configfs_listing() -> None:
 )
 def test_cluster_conf_errors(text: str, lineno: int, why: str) -> None:
     with pytest.raises(ParseError) as caught:
-        o2cb.parse_cluster_conf(text)
+        o2conf.parse_cluster_conf(text)
     assert caught.value.lineno == lineno and why in caught.value.why, caught.value.reason
 
 
@@ -256,7 +252,7 @@ def test_cluster_conf_comments_and_stanzas_without_blank_lines() -> None:
     text = (
         "# generated\ncluster:\n\tname = a\n\tnode_count = 0\nheartbeat:  \n    cluster = a\n    region = " + "A" * 32
     )
-    conf = o2cb.parse_cluster_conf(text)
+    conf = o2conf.parse_cluster_conf(text)
     assert conf.clusters == (ClusterStanza("a", 0),) and conf.regions_of("a") == ("A" * 32,)
     # No heartbeat_mode key (files from before ocfs2-tools 1.8): o2cb runs local heartbeat.
     assert conf.clusters[0].heartbeat_mode is None and conf.clusters[0].effective_mode is HeartbeatMode.LOCAL
@@ -266,39 +262,39 @@ def test_list_cluster_order_and_count_are_checked() -> None:
     listing = text_of("reconstructed/ocfs2/o2cb_list_cluster_webcluster.txt")
     cluster_first = listing[listing.index("cluster:") :] + listing[: listing.index("cluster:")]
     with pytest.raises(ParseError, match="after a cluster stanza"):
-        o2cb.parse_list_cluster(cluster_first)
+        oracle.parse_list_cluster(cluster_first)
     with pytest.raises(ParseError, match="exactly one cluster"):
-        o2cb.parse_list_cluster(listing[: listing.index("cluster:")])
+        oracle.parse_list_cluster(listing[: listing.index("cluster:")])
     with pytest.raises(ParseError, match="no cluster line"):
-        o2cb.parse_list_cluster_oneline("node: 1 a 10.0.0.1:7777 web\n")
+        oracle.parse_list_cluster_oneline("node: 1 a 10.0.0.1:7777 web\n")
 
 
 def test_read_cluster_conf_names_the_file(tmp_path: Path) -> None:
-    assert o2cb.read_cluster_conf(str(tmp_path / "absent.conf")) is None
+    assert o2conf.read_cluster_conf(str(tmp_path / "absent.conf")) is None
     bad = tmp_path / "cluster.conf"
     bad.write_text("cluster:\n\tname = a b\n\tnode_count = 1\n")
     with pytest.raises(ParseError) as caught:
-        o2cb.read_cluster_conf(str(bad))
+        o2conf.read_cluster_conf(str(bad))
     assert caught.value.tool == str(bad) and caught.value.lineno == 2
 
 
 def test_status_order_is_checked() -> None:
     with pytest.raises(ParseError, match="out of the order"):
-        o2cb.parse_init_status('Checking O2CB cluster "a": Offline\nDriver for "configfs": Loaded\n')
+        oracle.parse_init_status('Checking O2CB cluster "a": Offline\nDriver for "configfs": Loaded\n')
     with pytest.raises(ParseError, match="without an Online cluster"):
-        o2cb.parse_init_status('Checking O2CB cluster "a": Offline\n  Heartbeat mode: Local\n')
+        oracle.parse_init_status('Checking O2CB cluster "a": Offline\n  Heartbeat mode: Local\n')
     with pytest.raises(ParseError, match="without an active heartbeat"):
-        o2cb.parse_init_status(
+        oracle.parse_init_status(
             'Checking O2CB cluster "a": Online\nChecking O2CB heartbeat: Not active\n  ' + "A" * 32 + " /dev/sdb\n"
         )
 
 
 def test_cluster_status_forms() -> None:
-    assert o2cb.parse_cluster_status("Cluster 'web' is online\n") == ClusterStatus("web", True)
-    assert o2cb.parse_cluster_status("offline\n") == ClusterStatus(None, False)
+    assert oracle.parse_cluster_status("Cluster 'web' is online\n") == ClusterStatus("web", True)
+    assert oracle.parse_cluster_status("offline\n") == ClusterStatus(None, False)
     for bad in ("", "Cluster web is online\n", "online\nonline\n"):
         with pytest.raises(ParseError):
-            o2cb.parse_cluster_status(bad)
+            oracle.parse_cluster_status(bad)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -307,7 +303,7 @@ def test_cluster_status_forms() -> None:
 
 def test_crm_node_list() -> None:
     text = "1 ha1 member\n2 ha2 lost\n3  member\n4 ha4 \n"
-    assert o2cb.parse_crm_node_list(text) == (
+    assert o2membership.parse_crm_node_list(text) == (
         Member(1, "ha1", MemberState.MEMBER),
         Member(2, "ha2", MemberState.LOST),
         Member(3, "", MemberState.MEMBER),
@@ -315,19 +311,19 @@ def test_crm_node_list() -> None:
     )
     for bad in ("1 ha1 member extra\n", "x ha1 member\n", "1 ha1 active\n", "4294967296 ha1 member\n", "1 ha1\n"):
         with pytest.raises(ParseError):
-            o2cb.parse_crm_node_list(bad)
+            o2membership.parse_crm_node_list(bad)
 
 
 def test_getent_ahosts_as_glibc_prints_it() -> None:
     text = "192.168.0.1     STREAM ha1\n192.168.0.1     DGRAM  \n192.168.0.1     RAW    \n10.0.0.1        STREAM \n"
-    assert o2cb.parse_getent_ahosts(text) == ("192.168.0.1", "10.0.0.1")
+    assert o2membership.parse_getent_ahosts(text) == ("192.168.0.1", "10.0.0.1")
     with pytest.raises(ParseError):
-        o2cb.parse_getent_ahosts("fe80::1         STREAM ha1\n")
+        o2membership.parse_getent_ahosts("fe80::1         STREAM ha1\n")
 
 
 def test_timeouts_problems() -> None:
-    assert o2cb.DEFAULT_TIMEOUTS.problems() == ()
-    assert o2cb.MINIMUM_TIMEOUTS.problems() == ()
+    assert o2model.DEFAULT_TIMEOUTS.problems() == ()
+    assert o2model.MINIMUM_TIMEOUTS.problems() == ()
     problems = Timeouts(6, 5000, 5000, 1999).problems()
     assert len(problems) == 3
     assert "dead_threshold 6 is below the minimum 7" in problems
@@ -340,34 +336,34 @@ def test_timeouts_problems() -> None:
 
 def test_read_configfs_cluster_from_a_simulated_tree(tmp_path: Path) -> None:
     fs = SimConfigfs(str(tmp_path / "config"))
-    assert o2cb.list_configfs_clusters(fs.root) is None
+    assert o2configfs.list_configfs_clusters(fs.root) is None
     fs.load()
-    assert o2cb.list_configfs_clusters(fs.root) == ()
-    assert o2cb.read_configfs_cluster(fs.root, "web") is None
+    assert o2configfs.list_configfs_clusters(fs.root) == ()
+    assert o2configfs.read_configfs_cluster(fs.root, "web") is None
     fs.create_cluster("web")
     fs.add_node("web", "ha1", num=1, address="10.0.0.1", port=7777, local=True)
     fs.add_node("web", "ha2", num=2, address="10.0.0.2", port=7777, local=False)
     fs.set_heartbeat_mode("web", HeartbeatMode.GLOBAL)
     fs.start_region("web", WEB_REGIONS[0], "/dev/etherd/e0.1")
-    cluster = o2cb.read_configfs_cluster(fs.root, "web")
+    cluster = o2configfs.read_configfs_cluster(fs.root, "web")
     assert cluster is not None and cluster.is_registered and cluster.is_online
-    assert cluster.local_node == o2cb.RegisteredNode("ha1", 1, "10.0.0.1", 7777, True)
-    assert cluster.timeouts == o2cb.DEFAULT_TIMEOUTS and cluster.fence_method == "reset"
+    assert cluster.local_node == o2configfs.RegisteredNode("ha1", 1, "10.0.0.1", 7777, True)
+    assert cluster.timeouts == o2model.DEFAULT_TIMEOUTS and cluster.fence_method == "reset"
     (region,) = cluster.regions
     assert region.dev == "etherd!e0.1" and region.device == "/dev/etherd/e0.1" and region.pid is not None
-    listing = o2cb.parse_configfs_listing(fs.listing())
+    listing = oracle.parse_configfs_listing(fs.listing())
     assert listing.root == fs.root
-    assert listing.clusters == (o2cb.ListedCluster("web", ("ha1", "ha2"), WEB_REGIONS[:1]),)
+    assert listing.clusters == (oracle.ListedCluster("web", ("ha1", "ha2"), WEB_REGIONS[:1]),)
     (tmp_path / "config/cluster/web/heartbeat/mode").write_text("disk\n")
     with pytest.raises(ParseError):
-        o2cb.read_configfs_cluster(fs.root, "web")
+        o2configfs.read_configfs_cluster(fs.root, "web")
 
 
 def test_configfs_listing_rejects_unknown_paths() -> None:
     top = "/c/cluster"
     for bad in (f"{top}\n{top}/web\n{top}/web/colour\n", f"{top}\n{top}/web/node\n", "/c/clusters\n"):
         with pytest.raises(ParseError):
-            o2cb.parse_configfs_listing(bad)
+            oracle.parse_configfs_listing(bad)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -378,7 +374,7 @@ def test_configfs_listing_rejects_unknown_paths() -> None:
 @given(strat.cluster_confs())
 @example(WEB)
 def test_cluster_conf_round_trip(conf: ClusterConf) -> None:
-    assert o2cb.parse_cluster_conf(o2cb.render_cluster_conf(conf)) == conf
+    assert o2conf.parse_cluster_conf(o2conf.render_cluster_conf(conf)) == conf
 
 
 @QUICK
@@ -387,50 +383,53 @@ def test_cluster_conf_round_trip(conf: ClusterConf) -> None:
 @example(WEB, True)
 def test_list_cluster_round_trip(conf: ClusterConf, oneline: bool) -> None:
     name = conf.clusters[0].name
-    text = o2cb.render_list_cluster(conf, name, oneline=oneline)
-    parse = o2cb.parse_list_cluster_oneline if oneline else o2cb.parse_list_cluster
+    text = simlisting.render_list_cluster(conf, name, oneline=oneline)
+    parse = oracle.parse_list_cluster_oneline if oneline else oracle.parse_list_cluster
     assert parse(text) == conf
 
 
 @QUICK
 @given(st.lists(strat.cluster_names, max_size=4), strat.cluster_statuses())
 def test_list_clusters_and_status_round_trip(names: list[str], status: ClusterStatus) -> None:
-    assert o2cb.parse_list_clusters(o2cb.render_list_clusters(names)) == tuple(names)
-    assert o2cb.parse_cluster_status(o2cb.render_cluster_status(status)) == status
+    assert oracle.parse_list_clusters(simlisting.render_list_clusters(names)) == tuple(names)
+    assert oracle.parse_cluster_status(oracle.render_cluster_status(status)) == status
 
 
 @QUICK
 @given(strat.init_statuses())
-def test_init_status_round_trip(status: o2cb.InitStatus) -> None:
-    assert o2cb.parse_init_status(o2cb.render_init_status(status)) == status
+def test_init_status_round_trip(status: oracle.InitStatus) -> None:
+    assert oracle.parse_init_status(oracle.render_init_status(status)) == status
 
 
 @QUICK
 @given(strat.configfs_listings())
-def test_configfs_listing_round_trip(listing: o2cb.ConfigfsListing) -> None:
-    assert o2cb.parse_configfs_listing(o2cb.render_configfs_listing(listing)) == listing
+def test_configfs_listing_round_trip(listing: oracle.ConfigfsListing) -> None:
+    assert oracle.parse_configfs_listing(oracle.render_configfs_listing(listing)) == listing
 
 
 @QUICK
 @given(st.lists(strat.members(), max_size=5), strat.getent_outputs())
 def test_membership_and_getent_round_trip(members: list[Member], getent: tuple[tuple[str, ...], str]) -> None:
-    assert o2cb.parse_crm_node_list(o2cb.render_crm_node_list(members)) == tuple(members)
+    assert o2membership.parse_crm_node_list(oracle.render_crm_node_list(members)) == tuple(members)
     addresses, text = getent
-    assert o2cb.parse_getent_ahosts(text) == addresses
+    assert o2membership.parse_getent_ahosts(text) == addresses
 
 
 _RENDERED: list[tuple[Callable[[str], object], st.SearchStrategy[str]]] = [
-    (o2cb.parse_cluster_conf, strat.cluster_confs().map(o2cb.render_cluster_conf)),
-    (o2cb.parse_list_cluster, strat.listed_clusters().map(lambda c: o2cb.render_list_cluster(c, c.clusters[0].name))),
+    (o2conf.parse_cluster_conf, strat.cluster_confs().map(o2conf.render_cluster_conf)),
     (
-        o2cb.parse_list_cluster_oneline,
-        strat.listed_clusters().map(lambda c: o2cb.render_list_cluster(c, c.clusters[0].name, oneline=True)),
+        oracle.parse_list_cluster,
+        strat.listed_clusters().map(lambda c: simlisting.render_list_cluster(c, c.clusters[0].name)),
     ),
-    (o2cb.parse_init_status, strat.init_statuses().map(o2cb.render_init_status)),
-    (o2cb.parse_configfs_listing, strat.configfs_listings().map(o2cb.render_configfs_listing)),
-    (o2cb.parse_crm_node_list, st.lists(strat.members(), max_size=4).map(o2cb.render_crm_node_list)),
-    (o2cb.parse_cluster_status, strat.cluster_statuses().map(o2cb.render_cluster_status)),
-    (o2cb.parse_getent_ahosts, strat.getent_outputs().map(lambda g: g[1])),
+    (
+        oracle.parse_list_cluster_oneline,
+        strat.listed_clusters().map(lambda c: simlisting.render_list_cluster(c, c.clusters[0].name, oneline=True)),
+    ),
+    (oracle.parse_init_status, strat.init_statuses().map(oracle.render_init_status)),
+    (oracle.parse_configfs_listing, strat.configfs_listings().map(oracle.render_configfs_listing)),
+    (o2membership.parse_crm_node_list, st.lists(strat.members(), max_size=4).map(oracle.render_crm_node_list)),
+    (oracle.parse_cluster_status, strat.cluster_statuses().map(oracle.render_cluster_status)),
+    (o2membership.parse_getent_ahosts, strat.getent_outputs().map(lambda g: g[1])),
 ]
 
 
@@ -458,7 +457,7 @@ def test_mutated_fixtures_raise_only_parse_error(path: Path, data: st.DataObject
 
 def test_product_modules_never_import_the_simulator() -> None:
     root = Path(__file__).resolve().parents[2] / "lib" / "xenha"
-    for module in (root / "o2cb" / "stack.py", root / "agents" / "o2cb.py"):
+    for module in (*sorted((root / "o2cb").glob("*.py")), root / "agents" / "o2cb.py"):
         tree = ast.parse(module.read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
@@ -510,21 +509,21 @@ def test_simulated_register_and_status(tmp_path: Path) -> None:
     SimConfigfs(str(tmp_path / "config")).load()
     assert run_sim_o2cb(tmp_path, conf, "register-cluster", "nosuch") == (1, "", "o2cb: Unknown cluster 'nosuch'\n")
     assert run_sim_o2cb(tmp_path, conf, "register-cluster", "webcluster", node="NODE7.example.com") == (0, "", "")
-    listing = o2cb.parse_configfs_listing(SimConfigfs(str(tmp_path / "config")).listing())
+    listing = oracle.parse_configfs_listing(SimConfigfs(str(tmp_path / "config")).listing())
     assert listing.clusters[0].name == "webcluster" and sorted(listing.clusters[0].nodes) == [
         "node10",
         "node6",
         "node7",
     ]
-    cluster = o2cb.read_configfs_cluster(str(tmp_path / "config"), "webcluster")
+    cluster = o2configfs.read_configfs_cluster(str(tmp_path / "config"), "webcluster")
     assert cluster is not None and cluster.local_node is not None and cluster.local_node.name == "node7"
     # Global mode from the file, but no region runs: o2cb's definition says offline (op_status.c).
     code, out, _ = run_sim_o2cb(tmp_path, conf, "cluster-status", "webcluster")
-    assert (code, o2cb.parse_cluster_status(out)) == (1, ClusterStatus("webcluster", False))
+    assert (code, oracle.parse_cluster_status(out)) == (1, ClusterStatus("webcluster", False))
     code, out, _ = run_sim_o2cb(tmp_path, conf, "cluster-status", "other")
     assert (code, out) == (1, "Cluster 'other' is offline\n")
     assert run_sim_o2cb(tmp_path, conf, "unregister-cluster", "webcluster") == (0, "", "")
-    assert o2cb.list_configfs_clusters(str(tmp_path / "config")) == ()
+    assert o2configfs.list_configfs_clusters(str(tmp_path / "config")) == ()
 
 
 def test_simulated_config_edits_round_trip(tmp_path: Path) -> None:
@@ -545,8 +544,8 @@ def test_simulated_config_edits_round_trip(tmp_path: Path) -> None:
         f"heartbeat: {WEB_REGIONS[0]} web\nnode: 0 ha1 10.0.0.1:7777 web\nnode: 1 ha2 10.0.0.2:7778 web\n"
         "cluster: 2 global web\n"
     )
-    written = o2cb.read_cluster_conf(str(tmp_path / "etc" / "cluster.conf"))
-    assert written == o2cb.parse_list_cluster_oneline(out)
+    written = o2conf.read_cluster_conf(str(tmp_path / "etc" / "cluster.conf"))
+    assert written == oracle.parse_list_cluster_oneline(out)
     assert run_sim_o2cb(tmp_path, conf, "remove-node", "web", "ha1")[0] == 0
     assert run_sim_o2cb(tmp_path, conf, "list-nodes", "--oneline", "web")[1] == "node: 1 ha2 10.0.0.2:7778 web\n"
     assert run_sim_o2cb(tmp_path, conf, "register-cluster")[2] == "o2cb: usage: register-cluster <clustername>\n"

@@ -3,7 +3,8 @@
 It does what `/etc/init.d/o2cb online|offline` of ocfs2-tools does (vendor/common/o2cb.init.sh), under Pacemaker:
 `o2cb register-cluster`, the four timeouts written to configfs, `o2cb start-heartbeat` in global mode; and on stop
 `o2cb stop-heartbeat` and `o2cb unregister-cluster`. It also keeps /etc/ocfs2/cluster.conf in line with Pacemaker's
-membership (`crm_node -l`): it generates the file, or refuses one that disagrees. The monitor reads configfs only.
+membership (`crm_node -l`): it generates the file, or refuses one that disagrees. The monitor reads configfs only
+(xenha.o2cb.configfs); cluster.conf and the membership parsers are imported by the actions that read them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from xenha import ocf
+from xenha import __version__, ocf
 from xenha.errors import ConfigError, NotInstalled, ParseError, ToolError
-from xenha.o2cb.stack import (
+from xenha.o2cb.configfs import RegisteredCluster, list_configfs_clusters, read_configfs_cluster
+from xenha.o2cb.model import (
     DEFAULT_CONF,
     DEFAULT_CONFIGFS,
     DEFAULT_PORT,
@@ -25,27 +25,26 @@ from xenha.o2cb.stack import (
     MAX_REGIONS,
     MINIMUM_TIMEOUTS,
     TIMEOUT_FILES,
-    ActiveRegion,
-    ClusterConf,
-    ClusterStanza,
     HeartbeatMode,
-    Member,
-    NodeStanza,
-    RegisteredCluster,
     Timeouts,
     is_cluster_name,
     is_node_name,
-    list_configfs_clusters,
-    parse_crm_node_list,
-    parse_getent_ahosts,
     parse_ipv4,
-    read_cluster_conf,
-    read_configfs_cluster,
-    render_cluster_conf,
 )
-from xenha.ocf import Env, ExitCode, log
+from xenha.ocf import ExitCode, log
 from xenha.ocf.context import Context, bind_handlers
-from xenha.run import Result, Runner
+from xenha.ocf.params import read_bool, read_int, read_list, read_name, read_path, read_str
+from xenha.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from xenha.o2cb.conf import ClusterConf
+    from xenha.o2cb.membership import Member
+    from xenha.o2cb.model import ActiveRegion
+    from xenha.ocf import Env, Handler
+    from xenha.run import Result, Runner
 
 __all__ = [
     "AGENT",
@@ -110,7 +109,7 @@ order. Use an order constraint `O2cbCluster-clone then Filesystem-clone` and a c
 
 AGENT = ocf.Agent(
     name="O2cbCluster",
-    version="1.0",
+    version=__version__,
     shortdesc="OCFS2 o2cb cluster stack (register, timeouts, heartbeat)",
     longdesc=_LONGDESC,
     parameters=(
@@ -216,7 +215,11 @@ AGENT = ocf.Agent(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# configfs takes the timeouts as unsigned 32-bit numbers (o2nm_cluster_attr_write, o2hb_dead_threshold_store).
+_U32 = 0xFFFFFFFF
+
+
+@record
 class Params:
     """The instance parameters, validated; `node` is this node's Pacemaker name."""
 
@@ -235,21 +238,13 @@ class Params:
         return next((address for name, address in self.addresses if name == node), None)
 
 
-_TRUE = ("true", "yes", "1", "on", "y")
-_FALSE = ("false", "no", "0", "off", "n")
+def _timeout(params: Mapping[str, str], name: str, default: int) -> int:
+    return read_int(params, name, default, low=0, high=_U32)
 
 
-def _integer(params: Mapping[str, str], name: str) -> int:
-    text = params.get(name, "").strip() or AGENT.parameter(name).default or ""
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"{name} {text!r}: not an integer") from None
-
-
-def _addresses(text: str) -> tuple[tuple[str, str], ...]:
+def _addresses(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     pairs = []
-    for word in text.replace(",", " ").split():
+    for word in read_list(params, "addresses"):
         name, sep, address = word.partition("=")
         if not sep or not is_node_name(name) or parse_ipv4(address) is None:
             raise ConfigError(f"addresses: {word!r} is not name=IPv4-address")
@@ -257,47 +252,35 @@ def _addresses(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _path(params: Mapping[str, str], name: str, default: str) -> str:
-    path = params.get(name) or default
-    if not os.path.isabs(path):
-        raise ConfigError(f"{name} {path!r}: not an absolute path")
-    return path
-
-
 def params_from(env: Env) -> Params:
     """Build and check Params from the environment; the only place parameter errors raise ConfigError."""
     params = env.params
-    cluster = params.get("cluster") or "ocfs2"
+    cluster = read_name(params, "cluster", "ocfs2")
     if not is_cluster_name(cluster):
         raise ConfigError(f"cluster {cluster!r}: not an O2CB cluster name (1-16 letters and digits)")
-    mode = params.get("heartbeat_mode") or "local"
+    mode = read_str(params, "heartbeat_mode", "local")
     if mode not in ("local", "global"):
         raise ConfigError(f"heartbeat_mode {mode!r}: must be local or global")
-    generate = (params.get("generate_conf") or "false").strip().lower()
-    if generate not in _TRUE + _FALSE:
-        raise ConfigError(f"generate_conf {generate!r}: not a boolean")
     timeouts = Timeouts(
-        dead_threshold=_integer(params, "dead_threshold"),
-        idle_timeout_ms=_integer(params, "idle_timeout_ms"),
-        keepalive_delay_ms=_integer(params, "keepalive_delay_ms"),
-        reconnect_delay_ms=_integer(params, "reconnect_delay_ms"),
+        dead_threshold=_timeout(params, "dead_threshold", DEFAULT_TIMEOUTS.dead_threshold),
+        idle_timeout_ms=_timeout(params, "idle_timeout_ms", DEFAULT_TIMEOUTS.idle_timeout_ms),
+        keepalive_delay_ms=_timeout(params, "keepalive_delay_ms", DEFAULT_TIMEOUTS.keepalive_delay_ms),
+        reconnect_delay_ms=_timeout(params, "reconnect_delay_ms", DEFAULT_TIMEOUTS.reconnect_delay_ms),
     )
     problems = timeouts.problems()
     if problems:
         raise ConfigError("; ".join(problems))
-    port = _integer(params, "ip_port")
-    if not 1 <= port <= 65534:
-        raise ConfigError(f"ip_port {port}: not a TCP port the kernel accepts (1-65534)")
     return Params(
         cluster=cluster,
-        conf=_path(params, "conf", DEFAULT_CONF),
+        conf=read_path(params, "conf", DEFAULT_CONF),
         # XENHA_CONFIGFS is the lab's override of the default, like the XENHA_* variables of xenha.paths.
-        configfs=_path(params, "configfs", env.environ.get("XENHA_CONFIGFS") or DEFAULT_CONFIGFS),
+        configfs=read_path(params, "configfs", env.environ.get("XENHA_CONFIGFS") or DEFAULT_CONFIGFS),
         heartbeat_mode=HeartbeatMode(mode),
         timeouts=timeouts,
-        generate_conf=generate in _TRUE,
-        addresses=_addresses(params.get("addresses", "")),
-        ip_port=port,
+        generate_conf=read_bool(params, "generate_conf", False),
+        addresses=_addresses(params),
+        # The kernel refuses port 0 and 65535 (o2nm_node_ipv4_port_store).
+        ip_port=read_int(params, "ip_port", DEFAULT_PORT, low=1, high=65534),
         node=env.node,
     )
 
@@ -314,9 +297,9 @@ def conf_problems(conf: ClusterConf, p: Params) -> tuple[str, ...]:
     found = []
     nodes = conf.nodes_of(p.cluster)
     regions = conf.regions_of(p.cluster)
-    if cluster.effective_mode is not p.heartbeat_mode:
-        found.append(f"heartbeat_mode is {cluster.effective_mode.value}, the resource says {p.heartbeat_mode.value}")
-    if p.heartbeat_mode is HeartbeatMode.GLOBAL and not regions:
+    if cluster.effective_mode != p.heartbeat_mode:
+        found.append(f"heartbeat_mode is {cluster.effective_mode}, the resource says {p.heartbeat_mode}")
+    if p.heartbeat_mode == HeartbeatMode.GLOBAL and not regions:
         found.append(f"global heartbeat needs a heartbeat region (o2cb add-heartbeat {p.cluster} DEVICE)")
     if len(regions) > MAX_REGIONS:
         found.append(f"{len(regions)} heartbeat regions, o2cb allows {MAX_REGIONS}")
@@ -354,6 +337,8 @@ def desired_conf(
     Node numbers are the Pacemaker node ids, stable across membership changes and equal on every node; o2cb node
     numbers are 0-254 and corosync ids start at 1, so an id outside 1-254 is a ConfigError.
     """
+    from xenha.o2cb.conf import ClusterStanza, NodeStanza
+
     nodes = []
     for member in sorted(members, key=lambda m: m.id):
         if not 1 <= member.id <= MAX_NODE_NUMBER:
@@ -395,11 +380,11 @@ def assess(cluster: RegisteredCluster | None, p: Params) -> tuple[ExitCode, str]
         return ExitCode.ERR_GENERIC, (
             f"cluster {name}: registered without a local node (no node name in it matches this host's name)"
         )
-    if cluster.heartbeat_mode is not None and cluster.heartbeat_mode is not p.heartbeat_mode:
+    if cluster.heartbeat_mode is not None and cluster.heartbeat_mode != p.heartbeat_mode:
         return ExitCode.ERR_GENERIC, (
-            f"cluster {name}: runs {cluster.heartbeat_mode.value} heartbeat, the resource says {p.heartbeat_mode.value}"
+            f"cluster {name}: runs {cluster.heartbeat_mode} heartbeat, the resource says {p.heartbeat_mode}"
         )
-    if p.heartbeat_mode is HeartbeatMode.GLOBAL and not cluster.regions:
+    if p.heartbeat_mode == HeartbeatMode.GLOBAL and not cluster.regions:
         return ExitCode.ERR_GENERIC, f"cluster {name}: global heartbeat has no active region"
     return ExitCode.SUCCESS, f"cluster {name}: online as node {local.name} (number {local.num})"
 
@@ -433,6 +418,8 @@ def _o2cb(ctx: Context, p: Params, conf: str, *args: str) -> Result:
 
 def query_members(ctx: Context) -> tuple[Member, ...]:
     """Pacemaker's known nodes (`crm_node -l`); ToolError when it fails or names a node without a name yet."""
+    from xenha.o2cb.membership import parse_crm_node_list
+
     result = ctx.run(["crm_node", "-l"], ctx.deadline).raise_for_status("crm_node -l")
     members = parse_crm_node_list(result.stdout)
     if not members:
@@ -447,6 +434,8 @@ def query_members(ctx: Context) -> tuple[Member, ...]:
 
 def _resolve(ctx: Context, p: Params, name: str) -> str:
     """The first IPv4 address of `name` (what `o2cb add-node` takes without --ip); loopback is refused."""
+    from xenha.o2cb.membership import parse_getent_ahosts
+
     address = p.address_of(name)
     if address is None:
         result = ctx.run(["getent", "ahostsv4", name], ctx.deadline)
@@ -490,6 +479,8 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
     `members` is None when the membership is unknown (validate-all outside a running cluster): then only the file
     itself is checked.
     """
+    from xenha.o2cb.conf import ClusterConf, read_cluster_conf, render_cluster_conf
+
     try:
         existing = read_cluster_conf(p.conf)
     except ParseError as exc:
@@ -559,6 +550,8 @@ def _stop_conf(p: Params, ctx: Context, cluster: RegisteredCluster) -> str:
     """A one-stanza cluster.conf for stop: o2cb's stop-heartbeat and unregister-cluster act on what configfs holds
     and only need the cluster to be named in the file they load (op_start.c, op_register.c), so stop never depends
     on the real file."""
+    from xenha.o2cb.conf import ClusterConf, ClusterStanza, render_cluster_conf
+
     text = render_cluster_conf(ClusterConf(clusters=(ClusterStanza(p.cluster, 0, cluster.heartbeat_mode),)))
     name = f"{p.cluster}.stop.conf"
     ctx.state.write(name, text)
@@ -572,7 +565,7 @@ def _stop_conf(p: Params, ctx: Context, cluster: RegisteredCluster) -> str:
 def start(p: Params, ctx: Context) -> ExitCode:
     """Register the cluster, set its timeouts, start global heartbeat; succeed at once when already online."""
     code, text = assess(_registered(p), p)
-    if code is ExitCode.SUCCESS:
+    if code == ExitCode.SUCCESS:
         _log.info("%s; start has nothing to do", text)
         return ExitCode.SUCCESS
     others = [c for c in _require_configfs(p) if c != p.cluster]
@@ -587,10 +580,10 @@ def start(p: Params, ctx: Context) -> ExitCode:
             "node names must be host names"
         )
     _write_timeouts(p, cluster)
-    if p.heartbeat_mode is HeartbeatMode.GLOBAL:
+    if p.heartbeat_mode == HeartbeatMode.GLOBAL:
         _o2cb(ctx, p, p.conf, "start-heartbeat", p.cluster)
     code, text = assess(_registered(p), p)
-    if code is not ExitCode.SUCCESS:
+    if code != ExitCode.SUCCESS:
         raise ToolError(text)
     _log.info("%s", text)
     return ExitCode.SUCCESS
@@ -604,7 +597,7 @@ def stop(p: Params, ctx: Context) -> ExitCode:
         return ExitCode.SUCCESS
     conf = _stop_conf(p, ctx, cluster)
     failure = ""
-    if cluster.heartbeat_mode is HeartbeatMode.GLOBAL and cluster.regions and cluster.is_registered:
+    if cluster.heartbeat_mode == HeartbeatMode.GLOBAL and cluster.regions and cluster.is_registered:
         result = ctx.run(["o2cb", f"--config-file={conf}", "stop-heartbeat", p.cluster], ctx.deadline)
         failure = "" if result.ok else f" ({result.fail_reason})"
         cluster = _registered(p)
@@ -626,7 +619,7 @@ def stop(p: Params, ctx: Context) -> ExitCode:
 def monitor(p: Params, ctx: Context) -> ExitCode:
     """Read configfs (no fork): running, not running (also without configfs), or failed with the reason."""
     code, text = assess(_registered(p), p)
-    if code is ExitCode.ERR_GENERIC:
+    if code == ExitCode.ERR_GENERIC:
         raise ToolError(text)
     _log.debug("%s", text)
     return code
@@ -650,11 +643,15 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
 HANDLERS = {"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all}
 
 
-def handlers(runner: Runner | None = None) -> dict[str, ocf.Handler]:
+def handlers(runner: Runner | None = None) -> dict[str, Handler]:
     """ocf.run's handler table; tests pass a scripted runner."""
     return bind_handlers(AGENT, params_from, HANDLERS, runner=runner)
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
+) -> int:
     """The launcher's entry point: run one OCF action and return its exit code."""
-    return ocf.run(AGENT, handlers(), os.environ if environ is None else environ, sys.argv if argv is None else argv)
+    return ocf.run(
+        AGENT, handlers(runner), os.environ if environ is None else environ, sys.argv if argv is None else argv
+    )
