@@ -11,7 +11,7 @@ import pytest
 from xenha import ocf
 from xenha.agents import drbddual
 from xenha.agents.drbddual import Health, Observation, dual_primary_refusal, monitor_code, promotion_score
-from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
+from xenha.drbd.model import DrbdVolume
 from xenha.errors import ConfigError
 from xenha.ocf import Env, ExitCode
 
@@ -24,11 +24,11 @@ def vol(role="Secondary", peer="Secondary", cs="Connected", disk="UpToDate", pdi
         resource="r0",
         minor=0,
         volume=0,
-        role=Role(role),
-        peer_role=Role(peer),
-        cstate=ConnState(cs),
-        disk=DiskState(disk),
-        peer_disk=DiskState(pdisk),
+        role=role,
+        peer_role=peer,
+        cstate=cs,
+        disk=disk,
+        peer_disk=pdisk,
     )
 
 
@@ -160,7 +160,7 @@ def test_clone_meta_checks(meta, message):
     environ = {f"OCF_RESKEY_CRM_meta_{k}": v for k, v in meta.items()}
     e = Env.from_environ(environ, ["a", "start"], resource_type="DrbdDualPrimary")
     with pytest.raises(ConfigError, match=message):
-        drbddual.check_clone_meta(e, 8)
+        drbddual.check_clone_meta(e, 8, "r0")
 
 
 def test_notify_reads_current_and_deprecated_names():

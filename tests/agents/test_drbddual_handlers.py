@@ -1,8 +1,8 @@
 """DrbdDualPrimary's handlers against a scripted runner: every command in order, the exit code and the exit reason.
 
 Each test writes the /proc/drbd text the agent reads (XENHA_PROC_DRBD), queues the exact drbdadm, drbdsetup and
-crm_attribute calls with their output, and runs the action through `drbddual.main()` as the launcher does (with the
-runner injected), in a private XENHA_RUN_DIR. A command's `effect` rewrites /proc/drbd the way the real command
+crm_attribute calls with their output, and runs the action through `drbddual.main(argv, environ, runner=...)` as the
+launcher does, in a private XENHA_RUN_DIR. A command's `effect` rewrites /proc/drbd the way the real command
 changes the kernel's state; `meanwhile` does it between two polls of a wait. Nothing else is simulated: an
 unexpected command, a command never run or a state change never reached fails the test.
 """
@@ -10,8 +10,6 @@ unexpected command, a command never run or a state change never reached fails th
 from __future__ import annotations
 
 import functools
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +21,6 @@ from tests.agents.scripted import ScriptedRunner
 from tests.fixtures import FIXTURES
 from xenha import paths, run
 from xenha.agents import drbddual
-from xenha.ocf.context import bind_handlers
 from xenha.run import Deadline, Result
 
 RES = "r0"
@@ -128,11 +125,12 @@ class Outcome:
 
     @property
     def reason(self) -> str | None:
-        """The one exit reason (at most 128 bytes, pacemaker's limit), or None when there is none."""
+        """The one exit reason (at most 128 bytes, pacemaker's limit, last on stderr), or None when there is none."""
         lines = [line for line in self.stderr.splitlines() if line.startswith("ocf-exit-reason:")]
         assert len(lines) <= 1, self.stderr
         if not lines:
             return None
+        assert self.stderr.splitlines()[-1] == lines[0], f"the exit reason is not the last line: {self.stderr}"
         reason = lines[0].removeprefix("ocf-exit-reason:")
         assert len(reason.encode()) <= 128, reason
         return reason
@@ -159,7 +157,7 @@ class Node:
         self._capsys = capsys
         # Only PATH finds tools (validate-all looks for drbdadm), whatever this machine has installed in /usr/sbin.
         monkeypatch.setattr(paths, "SBIN_DIRS", ())
-        monkeypatch.setattr(drbddual, "bind_handlers", functools.partial(bind_handlers, runner=self.script))
+        # The waits of start poll /proc/drbd: each pause lets the kernel move on (see meanwhile), without sleeping.
         monkeypatch.setattr(drbddual, "poll_until", functools.partial(run.poll_until, sleep=self._sleep))
 
     # -- the state the agent finds --
@@ -239,12 +237,9 @@ class Node:
             **{f"OCF_RESKEY_{k}": v for k, v in {"drbd_resource": RES, **params}.items()},
         }
         self._capsys.readouterr()
-        with self._monkeypatch.context() as m:
-            m.setattr(os, "environ", environ)
-            m.setattr(sys, "argv", ["/usr/lib/ocf/resource.d/xenha/DrbdDualPrimary", action])
-            started = time.monotonic()
-            code = drbddual.main()
-            elapsed = time.monotonic() - started
+        started = time.monotonic()
+        code = drbddual.main(["/usr/lib/ocf/resource.d/xenha/DrbdDualPrimary", action], environ, runner=self.script)
+        elapsed = time.monotonic() - started
         stderr = self._capsys.readouterr().err
         assert self.script.mismatch is None, self.script.mismatch
         self.script.assert_done()
@@ -316,7 +311,7 @@ def test_start_that_ends_standalone_marks_split_brain_and_writes_no_score(node):
 def test_start_refuses_more_than_two_clones_on_drbd_84(node):
     node.proc(STOPPED)
     out = node("start", meta={**SINGLE, "clone_max": "3"})
-    assert out.result == (6, "clone-max=3: DRBD 8.4 has at most two nodes")
+    assert out.result == (6, "drbd r0: clone-max=3: DRBD 8.4 has at most two nodes")
 
 
 # -- stop -------------------------------------------------------------------------------------------------------------

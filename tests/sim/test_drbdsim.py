@@ -14,10 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES
+from tests.oracles.drbd9_status_text import parse_status_text
 from tests.sim.conftest import Sim
+from xenha.drbd import adm, events2
 from xenha.drbd import proc as drbd
 from xenha.drbd import status9 as drbd9
-from xenha.drbd.proc import ConnState, DiskState, Role
+from xenha.drbd.adm import ShKnown
+from xenha.drbd.model import ConnState, Role
 from xenha_sim import drbdsim as sim
 from xenha_sim import drbdtools as tools
 from xenha_sim.world import State, add_node
@@ -115,7 +118,7 @@ def test_second_primary_refused_without_allow_two_primaries(h: Harness) -> None:
         "0: State change failed: (-1) Multiple primaries not allowed by config\n"
         "Command 'drbdsetup-84 primary 0' terminated with exit code 11\n"
     )
-    parsed = drbd.parse_drbdadm_error(err)
+    parsed = adm.parse_drbdadm_error(err)
     assert parsed.exit_code == 11 and parsed.failures[0].code == -1
     assert sim.can_become_primary(h.state, "ha2", "r0") == "(-1) Multiple primaries not allowed by config"
     # allow it online, as xenha's dual-primary live migration does (8.4 syntax)
@@ -140,11 +143,11 @@ def test_promote_without_uptodate_data_exits_17(h: Harness) -> None:
     assert h.adm("ha1", "--", "--overwrite-data-of-peer", "primary", "r0")[0] == 0
     assert h.adm("ha1", "cstate", "r0")[1] == "SyncSource\n"
     assert h.adm("ha2", "dstate", "r0")[1] == "Inconsistent/UpToDate\n"
-    status = drbd.parse_sh_status(h.setup("ha2", "sh-status", "r0")[1])
+    status = adm.parse_sh_status(h.setup("ha2", "sh-status", "r0")[1])
     # DRBD's per-mille formula divides by 1 + total (drbd_proc.c:63-104): a fresh sync shows 0.4%
     assert status.minors[0].resynced_percent == 0.4
     h.tick(5)  # 5 s at 100 MiB/s of a 1 GiB device
-    assert drbd.parse_sh_status(h.setup("ha2", "sh-status", "r0")[1]).minors[0].resynced_percent == 49.1
+    assert adm.parse_sh_status(h.setup("ha2", "sh-status", "r0")[1]).minors[0].resynced_percent == 49.1
     proc = drbd.parse_proc_drbd(tools.render_proc_drbd(h.state, "ha2", h.now))
     dev = proc.device(0)
     assert dev is not None and dev.cstate is ConnState.SYNC_TARGET and dev.sync_percent == 49.1
@@ -168,7 +171,7 @@ def test_unknown_resource_and_down_resource(h: Harness) -> None:
     # dstate falls back to drbdmeta on the unattached meta data (v84 adm_generic_b)
     assert h.adm("ha1", "dstate", "r0")[1] == "Consistent/DUnknown\n"
     assert h.setup("ha1", "sh-status", "r0") == (0, "", "")
-    assert drbd.parse_sh_status(h.setup("ha1", "sh-status", "0")[1]).minors[0].known.name == "NOT_AVAILABLE"
+    assert adm.parse_sh_status(h.setup("ha1", "sh-status", "0")[1]).minors[0].known == ShKnown.NOT_AVAILABLE
 
 
 def test_attach_without_meta_data_is_error_119(tmp_path: Path) -> None:
@@ -271,7 +274,7 @@ def test_dry_run_and_dump_of_agent_checks(h: Harness) -> None:
     ]
     assert not sim.is_up(h.state, "ha1", "r0")
     assert "allow-two-primaries" not in h.adm("ha1", "-d", "-v", "dump", "r0")[1]
-    version = drbd.parse_drbdadm_version(h.adm("ha1", "--version")[1])
+    version = adm.parse_drbdadm_version(h.adm("ha1", "--version")[1])
     assert version.kernel_version_code == 0x08040B
 
 
@@ -314,7 +317,7 @@ def test_drbd9_status_json_events2_and_errors(tmp_path: Path) -> None:
     assert rc == 11 and err.startswith("r0: State change failed: (-1) Multiple primaries not allowed by config\n")
     res = drbd9.parse_status_json(h9.setup("ha1", "status", "--json")[1])
     assert res[0].role is Role.PRIMARY and res[0].connections[0].peer_role is Role.SECONDARY
-    ev = drbd9.events2_state(drbd9.parse_events2(h9.setup("ha2", "events2", "--now", "r0")[1]).events)
+    ev = events2.events2_state(events2.parse_events2(h9.setup("ha2", "events2", "--now", "r0")[1]).events)
     assert ev[0].role is Role.SECONDARY and ev[0].connections[0].peer_role is Role.PRIMARY
     sim.crash_node(h9.state, "ha1", now=h9.now)
     assert h9.adm("ha2", "cstate", "r0")[1] == "Connecting\n"
@@ -449,37 +452,39 @@ def _check_world(h: Harness) -> None:
         if not v9:
             proc = drbd.parse_proc_drbd(tools.render_proc_drbd(h.state, node, h.now))
             assert len(proc.devices) == (1 if up else 0)
-            sh = drbd.parse_sh_status(h.setup(node, "sh-status", "r0")[1])
+            sh = adm.parse_sh_status(h.setup(node, "sh-status", "r0")[1])
             if up:
                 vol = proc.devices[0].volume()
-                assert vol.cstate.value in ("Unconfigured", sim.cstate_84(h.state, node, "r0", "0"))
+                assert vol.cstate in ("Unconfigured", sim.cstate_84(h.state, node, "r0", "0"))
                 assert sh.minors[0].cstate == vol.cstate
                 if vol.cstate is not ConnState.UNCONFIGURED:
-                    assert vol.role.value == role
-                    assert vol.disk.value == sim.disk_state(h.state, node, "r0", "0")
+                    assert vol.role == role
+                    assert vol.disk == sim.disk_state(h.state, node, "r0", "0")
                     assert vol.peer_disk is not None
-                    assert vol.peer_disk.value == sim.peer_disk_state(
+                    assert vol.peer_disk == sim.peer_disk_state(
                         h.state, node, "r0", "ha2" if node == "ha1" else "ha1", "0"
                     )
-                    pair = drbd.parse_role(h.adm(node, "role", "r0")[1])[0]
+                    pair = adm.parse_role(h.adm(node, "role", "r0")[1])[0]
                     assert pair.role is vol.role and pair.peer_role is vol.peer_role
-                    assert drbd.parse_cstate(h.adm(node, "cstate", "r0")[1])[0] is vol.cstate
-                    assert drbd.parse_dstate(h.adm(node, "dstate", "r0")[1])[0].disk is vol.disk
+                    assert adm.parse_cstate(h.adm(node, "cstate", "r0")[1])[0] is vol.cstate
+                    assert adm.parse_dstate(h.adm(node, "dstate", "r0")[1])[0].disk is vol.disk
             else:
                 assert sh.minors == ()
         text = h.setup(node, "status", "-v", "-s")[1] if up else ""
         if up:
-            res = drbd9.parse_status_text(text)
-            assert res[0].role.value == role
-            assert res[0].devices[0].disk is DiskState(sim.disk_state(h.state, node, "r0", "0"))
-            ev = drbd9.events2_state(drbd9.parse_events2(h.setup(node, "events2", "--now", "--statistics")[1]).events)
-            assert ev[0].role.value == role
+            res = parse_status_text(text)
+            assert res[0].role == role
+            assert res[0].devices[0].disk == sim.disk_state(h.state, node, "r0", "0")
+            ev = events2.events2_state(
+                events2.parse_events2(h.setup(node, "events2", "--now", "--statistics")[1]).events
+            )
+            assert ev[0].role == role
             if v9:
                 js = drbd9.parse_status_json(h.setup(node, "status", "--json")[1])
-                assert js[0].role.value == role
+                assert js[0].role == role
                 assert len(js[0].connections) == len(res[0].connections)
         if up and not v9:
-            show = drbd.parse_drbdsetup_show(h.setup(node, "show", "r0")[1])
+            show = adm.parse_drbdsetup_show(h.setup(node, "show", "r0")[1])
             assert show.resource_name == "r0"
     # no two Primaries talking to each other unless both allow it
     if all(sim.role_of(h.state, n, "r0") == "Primary" for n in ("ha1", "ha2")):

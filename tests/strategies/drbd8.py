@@ -6,21 +6,27 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from xenha.drbd.adm import DstatePair, RolePair
+from xenha.drbd.model import CONN_STATES, DISK_STATES, ROLES, ConnState, DiskState, Role
 from xenha.drbd.proc import (
     BuildKind,
-    ConnState,
-    DiskState,
-    DstatePair,
-    LruStats,
     ProcCounters,
     ProcDevice,
     ProcDrbd,
-    Role,
-    RolePair,
-    SectorPos,
-    SyncProgress,
-    VerifyProgress,
     WriteOrdering,
+)
+from xenha.drbd.progress import LruStats, SectorPos, SyncProgress, VerifyProgress
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.drbd.model import ConnName, DiskName, RoleName
+    from xenha.drbd.proc import BuildName, WriteOrderingName
+
+_WRITE_ORDERINGS: tuple[WriteOrderingName, ...] = (
+    WriteOrdering.BARRIER,
+    WriteOrdering.FLUSH,
+    WriteOrdering.DRAIN,
+    WriteOrdering.NONE,
 )
 
 # Every composite returns `(model, text)`. The /proc/drbd productions take a `Dialect` saying which kernel
@@ -45,7 +51,8 @@ __all__ = [
 ]
 
 
-_CS_80 = (
+_LOCAL_ROLES: tuple[RoleName, ...] = (Role.PRIMARY, Role.SECONDARY)  # a local role is never Unknown
+_CS_80: tuple[ConnName, ...] = (
     ConnState.STANDALONE,
     ConnState.DISCONNECTING,
     ConnState.UNCONNECTED,
@@ -67,8 +74,8 @@ _CS_80 = (
     ConnState.PAUSED_SYNC_S,
     ConnState.PAUSED_SYNC_T,
 )
-_CS_82 = (*_CS_80, ConnState.VERIFY_S, ConnState.VERIFY_T)
-_CS_8310 = (*_CS_82, ConnState.AHEAD, ConnState.BEHIND)
+_CS_82: tuple[ConnName, ...] = (*_CS_80, ConnState.VERIFY_S, ConnState.VERIFY_T)
+_CS_8310: tuple[ConnName, ...] = (*_CS_82, ConnState.AHEAD, ConnState.BEHIND)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ class Dialect:
     lru_always: bool = False  # 8.0-8.2.5 print the LRU lines whenever the disk is attached
     locked_key: str = "dirty"  # "locked" from 8.4
     blocked_line: bool = False  # 8.4 proc_details>=2 "blocked on activity log"
-    cstates: tuple[ConnState, ...] = _CS_8310
+    cstates: tuple[ConnName, ...] = _CS_8310
 
 
 DIALECTS: tuple[Dialect, ...] = (
@@ -155,9 +162,9 @@ def version_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[tuple[str, int, in
 
 
 @st.composite
-def build_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[tuple[BuildKind, str | None], str]:
+def build_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[tuple[BuildName, str | None], str]:
     """The build line after the version line (§1.1): GIT-hash, srcversion (padded to 24), built-in, SVN."""
-    kinds = [BuildKind.GIT_HASH, BuildKind.SRCVERSION, BuildKind.BUILT_IN]
+    kinds: list[BuildName] = [BuildKind.GIT_HASH, BuildKind.SRCVERSION, BuildKind.BUILT_IN]
     if dialect.name == "8.0":
         kinds.append(BuildKind.SVN)
     kind = draw(st.sampled_from(kinds))
@@ -181,13 +188,15 @@ def build_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[tuple[BuildKind, str
 def state_lines(draw: st.DrawFn, dialect: Dialect, minor: int, syncing: bool = False) -> tuple[ProcDevice, str]:
     """`%2d: cs:%s st|ro:%s/%s ds:%s/%s %c <flags>` (§1.3) for a configured minor (a Sync*/Verify* one if asked)."""
     cstate = draw(st.sampled_from([c for c in dialect.cstates if c in _SYNC] if syncing else dialect.cstates))
-    role = draw(st.sampled_from([Role.PRIMARY, Role.SECONDARY]))
-    disk = draw(st.sampled_from([d for d in DiskState if d is not DiskState.DETACHING]))
+    role = draw(st.sampled_from(_LOCAL_ROLES))
+    disk = draw(st.sampled_from([d for d in DISK_STATES if d != DiskState.DETACHING]))
+    peer_role: RoleName
+    peer_disk: DiskName
     if cstate in _UNCONNECTED:
         peer_role, peer_disk = Role.UNKNOWN, DiskState.DUNKNOWN
     else:
-        peer_role = draw(st.sampled_from([Role.PRIMARY, Role.SECONDARY]))
-        peer_disk = draw(st.sampled_from([d for d in DiskState if d is not DiskState.DETACHING]))
+        peer_role = draw(st.sampled_from(_LOCAL_ROLES))
+        peer_disk = draw(st.sampled_from([d for d in DISK_STATES if d != DiskState.DETACHING]))
     protocol = None if cstate is ConnState.STANDALONE else draw(st.sampled_from("ABC"))
     chars = [
         draw(st.sampled_from("rs")),
@@ -218,8 +227,8 @@ def state_lines(draw: st.DrawFn, dialect: Dialect, minor: int, syncing: bool = F
         flags_nul=nul,
     )
     text = (
-        f"{minor:2d}: cs:{cstate.value} {dialect.role_key}:{role.value}/{peer_role.value} "
-        f"ds:{disk.value}/{peer_disk.value} {protocol or ' '} {raw_flags}\n"
+        f"{minor:2d}: cs:{cstate} {dialect.role_key}:{role}/{peer_role} "
+        f"ds:{disk}/{peer_disk} {protocol or ' '} {raw_flags}\n"
     )
     return dev, text
 
@@ -233,8 +242,8 @@ def counter_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[ProcCounters, str]
     ep = wo = oos = None
     if dialect.counters == "full":
         ep = draw(st.integers(min_value=0, max_value=100))
-        wo = draw(st.sampled_from(list(WriteOrdering)))
-        text += f" ep:{ep} wo:{wo.value}"
+        wo = draw(st.sampled_from(_WRITE_ORDERINGS))
+        text += f" ep:{ep} wo:{wo}"
     if dialect.counters in ("826", "full"):
         oos = draw(st.integers(min_value=0, max_value=2**40))
         text += f" oos:{oos}"
@@ -245,7 +254,7 @@ def counter_lines(draw: st.DrawFn, dialect: Dialect) -> tuple[ProcCounters, str]
 
 @st.composite
 def progress_lines(
-    draw: st.DrawFn, dialect: Dialect, cstate: ConnState, details: bool
+    draw: st.DrawFn, dialect: Dialect, cstate: str, details: bool
 ) -> tuple[SyncProgress | VerifyProgress, str]:
     """The resync/verify progress (§1.5) the dialect prints for a Sync*/Verify* minor."""
     verify = cstate in _VERIFY
@@ -366,7 +375,7 @@ def devices(
         progress, ptext = draw(progress_lines(dialect, dev.cstate, details >= 1))
         text += ptext
     lru: tuple[LruStats, ...] = ()
-    if dev.disk is not DiskState.DISKLESS and (dialect.lru_always or details >= 1):
+    if dev.disk != DiskState.DISKLESS and (dialect.lru_always or details >= 1):
         lru, ltext = draw(lru_lines(dialect))
         text += ltext
     if details >= 2 and dialect.blocked_line:
@@ -438,25 +447,25 @@ def role_outputs(draw: st.DrawFn) -> tuple[tuple[RolePair, ...], str]:
     text = ""
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         form = draw(st.sampled_from(["pair", "single", "unconfigured"]))
-        role = draw(st.sampled_from([Role.PRIMARY, Role.SECONDARY]))
+        role = draw(st.sampled_from(_LOCAL_ROLES))
         if form == "unconfigured":
             pairs.append(RolePair(None))
             text += "Unconfigured\n"
         elif form == "single":
             pairs.append(RolePair(role))
-            text += f"{role.value}\n"
+            text += f"{role}\n"
         else:
-            peer = draw(st.sampled_from(list(Role)))
+            peer = draw(st.sampled_from(ROLES))
             pairs.append(RolePair(role, peer))
-            text += f"{role.value}/{peer.value}\n"
+            text += f"{role}/{peer}\n"
     return tuple(pairs), text
 
 
 @st.composite
-def cstate_outputs(draw: st.DrawFn) -> tuple[tuple[ConnState, ...], str]:
+def cstate_outputs(draw: st.DrawFn) -> tuple[tuple[str, ...], str]:
     """`drbdadm cstate`: one state per line (8.4 per volume, DRBD 9 per connection)."""
-    states = tuple(draw(st.lists(st.sampled_from(list(ConnState)), min_size=1, max_size=4)))
-    return states, "".join(f"{s.value}\n" for s in states)
+    states = tuple(draw(st.lists(st.sampled_from(CONN_STATES), min_size=1, max_size=4)))
+    return states, "".join(f"{s}\n" for s in states)
 
 
 @st.composite
@@ -469,7 +478,7 @@ def dstate_outputs(draw: st.DrawFn) -> tuple[tuple[DstatePair, ...], str]:
             pairs.append(DstatePair(None))
             text += "Unconfigured\n"
             continue
-        disks = draw(st.lists(st.sampled_from(list(DiskState)), min_size=2, max_size=4))
+        disks = draw(st.lists(st.sampled_from(DISK_STATES), min_size=2, max_size=4))
         pairs.append(DstatePair(disks[0], tuple(disks[1:])))
-        text += "/".join(d.value for d in disks) + "\n"
+        text += "/".join(disks) + "\n"
     return tuple(pairs), text

@@ -9,22 +9,24 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from xenha.drbd.proc import ConnState, DiskState, ReplState, Role
+from xenha.drbd.events2 import Action, Event2, EventObject, Skipped
+from xenha.drbd.model import DISK_STATES, REPL_STATES, ROLES, ConnState, DiskState, ReplState
 from xenha.drbd.status9 import (
-    Action,
+    RESYNC_SUSPENDS,
+    SUSPEND_REASONS,
+    WRITE_ORDERINGS,
     Connection9,
     Device9,
-    Event2,
-    EventObject,
     Path9,
     PeerDevice9,
     Resource9,
     Resync9,
-    ResyncSuspend,
-    Skipped,
     SuspendReason,
-    WriteOrdering,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.drbd.model import ConnName
 
 __all__ = [
     "DECIDED_JSON_FIELDS",
@@ -53,7 +55,7 @@ SYNCING = (
     ReplState.PAUSED_SYNC_S,
     ReplState.PAUSED_SYNC_T,
 )
-CSTATES9 = (
+CSTATES9: tuple[ConnName, ...] = (
     ConnState.STANDALONE,
     ConnState.DISCONNECTING,
     ConnState.UNCONNECTED,
@@ -71,16 +73,16 @@ u32 = st.integers(0, 2**32 - 1)
 u64 = st.integers(0, 2**50)
 percent = st.integers(0, 10000).map(lambda n: n / 100)  # exactly what "%.2f" round-trips
 rate = st.integers(0, 10**7).map(lambda n: n / 100)
-roles = st.sampled_from(Role)
-disks = st.sampled_from(DiskState)
-repls = st.sampled_from(ReplState)
+roles = st.sampled_from(ROLES)
+disks = st.sampled_from(DISK_STATES)
+repls = st.sampled_from(REPL_STATES)
 cstates = st.sampled_from(CSTATES9)
-write_orderings = st.sampled_from(WriteOrdering)
-suspends = st.lists(st.sampled_from(SuspendReason), unique=True).map(
-    lambda xs: tuple(m for m in SuspendReason if m in xs)
+write_orderings = st.sampled_from(WRITE_ORDERINGS)
+suspends = st.lists(st.sampled_from(SUSPEND_REASONS), unique=True).map(
+    lambda xs: tuple(m for m in SUSPEND_REASONS if m in xs)
 )
-resync_suspends = st.lists(st.sampled_from(ResyncSuspend), unique=True).map(
-    lambda xs: tuple(m for m in ResyncSuspend if m in xs)
+resync_suspends = st.lists(st.sampled_from(RESYNC_SUSPENDS), unique=True).map(
+    lambda xs: tuple(m for m in RESYNC_SUSPENDS if m in xs)
 )
 addresses = st.builds(
     lambda a, b, port: f"ipv4:10.{a}.{b}.1:{port}", st.integers(0, 255), st.integers(0, 255), st.integers(1, 65535)
@@ -100,12 +102,12 @@ def _yn_unknown(b: bool | None) -> str:
     return "unknown" if b is None else _yn(b)
 
 
-def _susp(reasons: Sequence[SuspendReason]) -> str:
-    return ",".join(r.value for r in reasons) or "no"
+def _susp(reasons: Sequence[str]) -> str:
+    return ",".join(reasons) or "no"
 
 
-def _rsusp(reasons: Sequence[ResyncSuspend]) -> str:
-    return ",".join(r.value for r in reasons) or "no"
+def _rsusp(reasons: Sequence[str]) -> str:
+    return ",".join(reasons) or "no"
 
 
 def _jb(b: bool | None) -> str:
@@ -236,7 +238,7 @@ def _json_device(d: Device9) -> str:
         "    {\n"
         f'      "volume": {d.volume},\n'
         f'      "minor": {d.minor},\n'
-        f'      "disk-state": "{d.disk.value}",\n'
+        f'      "disk-state": "{d.disk}",\n'
         f'      "client": {_jb(d.client)},\n'
     )
     if d.open is not None:
@@ -261,8 +263,8 @@ def _json_peer_device(p: PeerDevice9) -> str:
     out = (
         "        {\n"
         f'          "volume": {p.volume},\n'
-        f'          "replication-state": "{p.replication.value}",\n'
-        f'          "peer-disk-state": "{p.peer_disk.value}",\n'
+        f'          "replication-state": "{p.replication}",\n'
+        f'          "peer-disk-state": "{p.peer_disk}",\n'
         f'          "peer-client": {_jb(p.peer_client)},\n'
         f'          "resync-suspended": "{_rsusp(p.resync_suspended)}",\n'
         f'          "received": {p.received},\n'
@@ -329,9 +331,9 @@ def _json_connection(c: Connection9) -> str:
         "    {\n"
         f'      "peer-node-id": {c.peer_node_id},\n'
         f'      "name": "{c.name}",\n'
-        f'      "connection-state": "{c.state.value}", \n'  # the trailing space is drbdsetup's (GRAMMAR §3.3)
+        f'      "connection-state": "{c.state}", \n'  # the trailing space is drbdsetup's (GRAMMAR §3.3)
         f'      "congested": {_jb(c.congested)},\n'
-        f'      "peer-role": "{c.peer_role.value}",\n'
+        f'      "peer-role": "{c.peer_role}",\n'
     )
     if c.tls is not None:
         out += f'      "tls": {_jb(c.tls)},\n'
@@ -345,20 +347,20 @@ def _json_connection(c: Connection9) -> str:
 
 
 def _json_resource(r: Resource9) -> str:
-    flags = {m: m in r.suspended_reasons for m in SuspendReason}
+    flags = {m: m in r.suspended_reasons for m in SUSPEND_REASONS}
     assert r.write_ordering is not None
     out = (
         "{\n"
         f'  "name": "{r.name}",\n'
         f'  "node-id": {-1 if r.node_id is None else r.node_id},\n'
-        f'  "role": "{r.role.value}",\n'
+        f'  "role": "{r.role}",\n'
         f'  "suspended": {_jb(r.suspended)},\n'
         f'  "suspended-user": {_jb(flags[SuspendReason.USER])},\n'
         f'  "suspended-no-data": {_jb(flags[SuspendReason.NO_DATA])},\n'
         f'  "suspended-fencing": {_jb(flags[SuspendReason.FENCING])},\n'
         f'  "suspended-quorum": {_jb(flags[SuspendReason.QUORUM])},\n'
         f'  "force-io-failures": {_jb(r.force_io_failures)},\n'
-        f'  "write-ordering": "{r.write_ordering.value}",\n'
+        f'  "write-ordering": "{r.write_ordering}",\n'
         '  "devices": [\n'
     )
     out += ",\n".join(_json_device(d) for d in r.devices)
@@ -515,18 +517,18 @@ def _not_in(values: Iterable[str]) -> st.SearchStrategy[str]:
     return st.one_of(st.text(max_size=16), st.sampled_from(near)).filter(lambda w: w not in known)
 
 
-_role_words = [m.value for m in Role]
-_disk_words = [m.value for m in DiskState]
+_role_words = list(ROLES)
+_disk_words = list(DISK_STATES)
 _bad_words = {
     "role": _not_in(_role_words),
     "peer-role": _not_in(_role_words),
     "disk-state": _not_in(_disk_words),
     "peer-disk-state": _not_in(_disk_words),
     # a replication state is not a DRBD 9 connection state, nor are 8.x's WFConnection and WFReportParams
-    "connection-state": st.one_of(
-        _not_in(c.value for c in CSTATES9), st.sampled_from([*(r.value for r in ReplState), "WFConnection"])
-    ).filter(lambda w: w not in {c.value for c in CSTATES9}),
-    "replication-state": _not_in(r.value for r in ReplState),
+    "connection-state": st.one_of(_not_in(CSTATES9), st.sampled_from([*REPL_STATES, "WFConnection"])).filter(
+        lambda w: w not in set(CSTATES9)
+    ),
+    "replication-state": _not_in(REPL_STATES),
 }
 # The fields `volumes` turns into a DrbdVolume, with values that must raise ParseError (rendered as JSON text).
 DECIDED_JSON_FIELDS: dict[str, st.SearchStrategy[str]] = {
@@ -598,7 +600,7 @@ def text_resources(draw: st.DrawFn) -> Resource9:
                 volume=v,
                 minor=draw(st.integers(0, 2**20)),
                 disk=disk,
-                client=draw(st.one_of(st.none(), st.booleans())) if disk is DiskState.DISKLESS else None,
+                client=draw(st.one_of(st.none(), st.booleans())) if disk == DiskState.DISKLESS else None,
                 backing_dev=draw(st.sampled_from(["none", "/dev/vg0/lv-" + str(v), "/dev/disk/by-id/wwn-0x5000"])),
                 quorum=draw(st.booleans()),
                 size=draw(u64),
@@ -624,7 +626,7 @@ def text_resources(draw: st.DrawFn) -> Resource9:
                     volume=v,
                     replication=repl,
                     peer_disk=pdisk,
-                    peer_client=draw(st.one_of(st.none(), st.booleans())) if pdisk is DiskState.DISKLESS else None,
+                    peer_client=draw(st.one_of(st.none(), st.booleans())) if pdisk == DiskState.DISKLESS else None,
                     resync_suspended=draw(resync_suspends),
                     done=draw(st.one_of(st.none(), percent)) if repl in SYNCING else None,
                     **_maybe(draw, stats, u32, ("received", "sent", "out_of_sync", "pending", "unacked")),
@@ -666,17 +668,17 @@ def render_status_text_verbose(resources: Sequence[Resource9], columns: int = 80
         assert r.write_ordering is not None
         w(0, r.name)
         w(4, f" node-id:{r.node_id}")
-        w(4, f" role:{r.role.value}")
+        w(4, f" role:{r.role}")
         w(4, f" suspended:{_susp(r.suspended_reasons)}")
         w(4, f" force-io-failures:{_yn(bool(r.force_io_failures))}")
         w(4, "\n")
-        w(4, f" write-ordering:{r.write_ordering.value}")
+        w(4, f" write-ordering:{r.write_ordering}")
         w(0, "\n")
         for d in r.devices:
             w(2, f"volume:{d.volume}")
             w(6, f" minor:{d.minor}")
-            w(6, f" disk:{d.disk.value}")
-            if d.disk is DiskState.DISKLESS:
+            w(6, f" disk:{d.disk}")
+            if d.disk == DiskState.DISKLESS:
                 w(6, f" client:{_yn_unknown(d.client)}")
             w(6, f" backing_dev:{d.backing_dev}")
             w(6, f" quorum:{_yn(bool(d.quorum))}")
@@ -698,8 +700,8 @@ def render_status_text_verbose(resources: Sequence[Resource9], columns: int = 80
             if c.name is not None:
                 w(2, c.name)
             w(6 if c.name is not None else 2, f" node-id:{c.peer_node_id}")
-            w(6, f" connection:{c.state.value}")
-            w(6, f" role:{c.peer_role.value}")
+            w(6, f" connection:{c.state}")
+            w(6, f" role:{c.peer_role}")
             w(6, f" congested:{_yn(bool(c.congested))}")
             if c.ap_in_flight is not None:
                 w(6, f" ap-in-flight:{c.ap_in_flight}")
@@ -707,9 +709,9 @@ def render_status_text_verbose(resources: Sequence[Resource9], columns: int = 80
             w(0, "\n")
             for p in c.peer_devices:
                 w(4, f"volume:{p.volume}")
-                w(8, f" replication:{p.replication.value}")
-                w(8, f" peer-disk:{p.peer_disk.value}")
-                if p.peer_disk is DiskState.DISKLESS:
+                w(8, f" replication:{p.replication}")
+                w(8, f" peer-disk:{p.peer_disk}")
+                if p.peer_disk == DiskState.DISKLESS:
                     w(8, f" peer-client:{_yn_unknown(p.peer_client)}")
                 if p.done is not None:
                     w(8, f" done:{p.done:.2f}")
@@ -776,7 +778,7 @@ def events2_resources(draw: st.DrawFn, name: str | None = None) -> Resource9:
                 state=state,
                 peer_role=draw(roles),
                 sync_state=draw(st.sampled_from([None, "SplitBrain", "Unrelated"]))
-                if state is ConnState.STANDALONE
+                if state == ConnState.STANDALONE
                 else None,
                 congested=draw(st.booleans()) if stats else None,
                 ap_in_flight=draw(u64) if stats else None,
@@ -806,14 +808,14 @@ def render_events2_now(resources: Iterable[Resource9], timestamp: str | None = N
     pre = "" if timestamp is None else timestamp + " "
     lines = []
     for r in resources:
-        res = f"{pre}exists resource name:{r.name} role:{r.role.value} suspended:{_susp(r.suspended_reasons)}"
+        res = f"{pre}exists resource name:{r.name} role:{r.role} suspended:{_susp(r.suspended_reasons)}"
         res += f" force-io-failures:{_yn(bool(r.force_io_failures))}"
         if r.write_ordering is not None:
-            res += f" write-ordering:{r.write_ordering.value}"
+            res += f" write-ordering:{r.write_ordering}"
         lines.append(res + f" may_promote:{_yn(bool(r.may_promote))} promotion_score:{r.promotion_score}")
         for c in r.connections:
             line = f"{pre}exists connection name:{r.name} peer-node-id:{c.peer_node_id} conn-name:{c.name}"
-            line += f" connection:{c.state.value} role:{c.peer_role.value}"
+            line += f" connection:{c.state} role:{c.peer_role}"
             if c.sync_state is not None:
                 line += f" sync-state:{c.sync_state}"
             if c.congested is not None:
@@ -826,7 +828,7 @@ def render_events2_now(resources: Iterable[Resource9], timestamp: str | None = N
                 )
         for d in r.devices:
             line = f"{pre}exists device name:{r.name} volume:{d.volume} minor:{d.minor} backing_dev:{d.backing_dev}"
-            line += f" disk:{d.disk.value} client:{_yn_unknown(d.client)}"
+            line += f" disk:{d.disk} client:{_yn_unknown(d.client)}"
             if d.open is not None:
                 line += f" open:{_yn(d.open)}"
             line += f" quorum:{_yn(bool(d.quorum))}"
@@ -841,7 +843,7 @@ def render_events2_now(resources: Iterable[Resource9], timestamp: str | None = N
             for p in c.peer_devices:
                 line = (
                     f"{pre}exists peer-device name:{r.name} peer-node-id:{c.peer_node_id} conn-name:{c.name}"
-                    f" volume:{p.volume} replication:{p.replication.value} peer-disk:{p.peer_disk.value}"
+                    f" volume:{p.volume} replication:{p.replication} peer-disk:{p.peer_disk}"
                     f" peer-client:{_yn_unknown(p.peer_client)} resync-suspended:{_rsusp(p.resync_suspended)}"
                 )
                 if p.done is not None:
@@ -883,16 +885,16 @@ _u = u64.map(str)
 _f2 = percent.map(lambda x: f"{x:.2f}")
 _STATE_VALUES: dict[EventObject, dict[str, st.SearchStrategy[str]]] = {
     EventObject.RESOURCE: {
-        "role": roles.map(lambda r: r.value),
+        "role": roles,
         "suspended": suspends.map(_susp),
         "force-io-failures": _yn_values,
-        "write-ordering": write_orderings.map(lambda w: w.value),
+        "write-ordering": write_orderings,
         "may_promote": _yn_values,
         "promotion_score": st.integers(-5, 10**6).map(str),
     },
     EventObject.DEVICE: {
         "backing_dev": st.sampled_from(["none", "/dev/sda", "/dev/vg/lv"]),
-        "disk": disks.map(lambda d: d.value),
+        "disk": disks,
         "client": _ynu_values,
         "open": _ynu_values,
         "quorum": _yn_values,
@@ -902,16 +904,16 @@ _STATE_VALUES: dict[EventObject, dict[str, st.SearchStrategy[str]]] = {
         "blocked": st.sampled_from(["no", "upper", "lower", "upper,lower"]),
     },
     EventObject.CONNECTION: {
-        "connection": cstates.map(lambda c: c.value),
-        "role": roles.map(lambda r: r.value),
+        "connection": cstates,
+        "role": roles,
         "congested": _yn_values,
         "ap-in-flight": _u,
         "rs-in-flight": _u,
         "sync-state": st.sampled_from(["SplitBrain", "Unrelated"]),
     },
     EventObject.PEER_DEVICE: {
-        "replication": repls.map(lambda r: r.value),
-        "peer-disk": disks.map(lambda d: d.value),
+        "replication": repls,
+        "peer-disk": disks,
         "peer-client": _ynu_values,
         "resync-suspended": resync_suspends.map(_rsusp),
         "done": _f2,

@@ -12,7 +12,7 @@ from tests.fixtures import FIXTURES, fixture_params
 from xenha.drbd import proc as drbd
 from xenha.drbd import status9 as drbd9
 from xenha.drbd.guard import DrbdDisk, Observed, Verdict
-from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
+from xenha.drbd.model import CONN_STATES, DISK_STATES, ROLES, ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import ConfigError, ParseError
 from xenha.hb1.config import ShellVars, parse_shell_vars
 from xenha.tools.bootguard import BootSettings, decide_boot, next_delay, settings_from
@@ -25,7 +25,7 @@ def _volume(cstate: ConnState, role: Role, peer_role: Role | None, disk: DiskSta
     return DrbdVolume("r0", 0, 0, role, peer_role, cstate, disk, peer_disk, peer=peer)
 
 
-_SYNCING = {ConnState[n] for n in ConnState.__members__ if "SYNC" in n or n in ("WF_BITMAP_S", "WF_BITMAP_T")}
+_SYNCING = {c for c in CONN_STATES if "Sync" in c or c in (ConnState.WF_BITMAP_S, ConnState.WF_BITMAP_T)}
 
 
 def _expected(v: DrbdVolume) -> Verdict:
@@ -44,14 +44,14 @@ def _expected(v: DrbdVolume) -> Verdict:
 def test_every_combination_of_states_gets_the_documented_verdict():
     count = 0
     for cstate, role, peer_role, disk, peer_disk in itertools.product(
-        ConnState, Role, [*Role, None], DiskState, [*DiskState, None]
+        CONN_STATES, ROLES, [*ROLES, None], DISK_STATES, [*DISK_STATES, None]
     ):
         volume = _volume(cstate, role, peer_role, disk, peer_disk)
         result = decide_boot([Observed(DISK, (volume,))])
         assert result.verdict is _expected(volume), volume
         assert result.is_safe or result.reasons
         count += 1
-    assert count == len(ConnState) * 3 * 4 * len(DiskState) * (len(DiskState) + 1)
+    assert count == len(CONN_STATES) * 3 * 4 * len(DISK_STATES) * (len(DISK_STATES) + 1)
 
 
 @pytest.mark.parametrize(

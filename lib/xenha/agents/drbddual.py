@@ -1,28 +1,51 @@
-"""DrbdDualPrimary: a DRBD resource as a promotable clone, with one or two Primaries, on DRBD 8.4 and 9."""
+"""DrbdDualPrimary: a DRBD resource as a promotable clone, with one or two Primaries, on DRBD 8.4 and 9.
+
+The monitor is the hot path: on DRBD 8.4 it reads /proc/drbd and the agent's state files and starts no process
+unless the promotion score changes; on DRBD 9 it runs one `drbdsetup status --json`. It imports neither `re`
+(8.4) nor logging, enum, dataclasses or typing; drbdadm's error transcripts, `sh-dev` and `dump` are read by
+xenha.drbd.adm, imported on the paths that need it (a failure, the first look after boot, promote/validate).
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
 
-from xenha import ocf
-from xenha.drbd.cmd import Drbd8Commands, commands_for
-from xenha.drbd.marks import SPLIT_BRAIN_MARK
-from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, parse_drbdadm_error
+from xenha import __version__, ocf
+from xenha.drbd.model import SPLIT_BRAIN_MARK, ConnState, DiskState, DrbdVolume
 from xenha.errors import ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.ocf import Env, ExitCode, log
 from xenha.ocf.context import Context, bind_handlers
-from xenha.run import Result, poll_until
+from xenha.ocf.params import name_problem, read_bool, read_int, read_path, read_str
+from xenha.record import record
+from xenha.run import poll_until
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from xenha.ocf import Handler
+    from collections.abc import Mapping, Sequence
+    from typing import Final, Literal
 
-__all__ = ["AGENT", "HANDLERS", "Params", "main", "params_from"]
+    from xenha.drbd.cmd import Drbd8Commands
+    from xenha.ocf import Handler
+    from xenha.run import Result, Runner
+
+    HealthName = Literal["stopped", "secondary", "primary"]
+
+__all__ = [
+    "AGENT",
+    "HANDLERS",
+    "Health",
+    "Observation",
+    "Params",
+    "Reported",
+    "check_clone_meta",
+    "dual_primary_refusal",
+    "main",
+    "monitor_code",
+    "notify_summary",
+    "params_from",
+    "promotion_score",
+]
 
 _log = log.get("xenha.agents.drbddual")
 
@@ -76,7 +99,7 @@ Ordering: DrbdDualPrimary is promoted before the XenDomainHA guests whose disks 
 
 AGENT = ocf.Agent(
     name="DrbdDualPrimary",
-    version="1.0",
+    version=__version__,
     shortdesc="DRBD resource as a promotable clone (single or dual Primary)",
     longdesc=_LONGDESC,
     parameters=(
@@ -153,11 +176,14 @@ AGENT = ocf.Agent(
     ),
 )
 
-_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
-_TRUE = ("1", "true", "yes", "on", "y")
+_DEFAULT_CONF = "/etc/drbd.conf"
+_DEFAULT_SCORES = (10000, 1000, 5, 1)
+_MAX_NAME = 64  # drbd.h: DRBD's resource names are at most 63 characters, ours at most 64 as before
+_MAX_SCORE_DIGITS = 9  # pacemaker's INFINITY is 1000000
+_MAX_WFC = 86400
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Params:
     """The validated parameters of one instance."""
 
@@ -171,11 +197,7 @@ class Params:
     @property
     def conf_arg(self) -> str | None:
         """The -c argument, omitted for the default so drbdadm's own search order applies."""
-        return None if self.drbdconf == "/etc/drbd.conf" else self.drbdconf
-
-
-def _bool(params: Mapping[str, str], name: str) -> bool:
-    return params.get(name, AGENT.parameter(name).default or "false").strip().lower() in _TRUE
+        return None if self.drbdconf == _DEFAULT_CONF else self.drbdconf
 
 
 def params_from(env: Env) -> Params:
@@ -185,56 +207,76 @@ def params_from(env: Env) -> Params:
     in promotion_scores can never leave a resource up that pacemaker believes stopped.
     """
     if env.action == "stop":
-        return _lenient(env)
+        return _lenient(env.params)
     return _strict(env.params)
 
 
-def _lenient(env: Env) -> Params:
+def _lenient(params: Mapping[str, str]) -> Params:
     try:
-        return _strict(env.params)
+        return _strict(params)
     except ConfigError as exc:
-        resource = env.params.get("drbd_resource", "").strip()
-        if not resource or not _RESOURCE_NAME.match(resource):
+        resource = read_str(params, "drbd_resource")
+        if not resource or _resource_problem(resource) is not None:
             raise
         _log.warning("%s; stopping with default settings", exc.reason)
-        return _strict({"drbd_resource": resource, "drbdconf": env.params.get("drbdconf", "/etc/drbd.conf")})
+        try:
+            conf = read_path(params, "drbdconf", _DEFAULT_CONF)
+        except ConfigError:
+            conf = _DEFAULT_CONF
+        return _strict({"drbd_resource": resource, "drbdconf": conf})
 
 
-def _strict(p: Mapping[str, str]) -> Params:
-    resource = p.get("drbd_resource", "").strip()
+def _resource_problem(resource: str) -> str | None:
+    """Why `resource` cannot be a DRBD resource name here: letters, digits and `_.+-`, a letter or digit first."""
+    problem = name_problem(resource, allowed="+", max_len=_MAX_NAME)
+    if problem is None and not (resource[0].isascii() and resource[0].isalnum()):
+        problem = "must start with a letter or digit"
+    return problem
+
+
+def _scores(params: Mapping[str, str]) -> tuple[int, int, int, int]:
+    words = params.get("promotion_scores", "").split()
+    if not words:
+        return _DEFAULT_SCORES
+    for word in words:
+        digits = word[1:] if word.startswith("-") else word
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_SCORE_DIGITS:
+            break
+    else:
+        if len(words) == 4:
+            return (int(words[0]), int(words[1]), int(words[2]), int(words[3]))
+    raise ConfigError(f"promotion_scores {' '.join(words)!r}: need four integers")
+
+
+def _strict(params: Mapping[str, str]) -> Params:
+    resource = read_str(params, "drbd_resource")
     if not resource:
         raise ConfigError("drbd_resource is required")
-    if not _RESOURCE_NAME.match(resource):
-        raise ConfigError(f"drbd_resource {resource!r}: not a valid DRBD resource name")
-    words = p.get("promotion_scores", "10000 1000 5 1").split()
-    if len(words) != 4 or not all(re.fullmatch(r"-?\d+", w) for w in words):
-        raise ConfigError(f"promotion_scores {' '.join(words)!r}: need four integers")
-    wfc = p.get("wfc_timeout", "10").strip()
-    if not wfc.isdigit():
-        raise ConfigError(f"wfc_timeout {wfc!r}: need a whole number of seconds")
-    s = [int(w) for w in words]
+    problem = _resource_problem(resource)
+    if problem is not None:
+        raise ConfigError(f"drbd_resource {resource!r}: not a valid DRBD resource name ({problem})")
     return Params(
         resource=resource,
-        drbdconf=p.get("drbdconf", "/etc/drbd.conf").strip() or "/etc/drbd.conf",
-        scores=(s[0], s[1], s[2], s[3]),
-        require_uptodate_peer_for_dual=_bool(p, "require_uptodate_peer_for_dual"),
-        stop_outdates_secondary=_bool(p, "stop_outdates_secondary"),
-        wfc_timeout=int(wfc),
+        drbdconf=read_path(params, "drbdconf", _DEFAULT_CONF),
+        scores=_scores(params),
+        require_uptodate_peer_for_dual=read_bool(params, "require_uptodate_peer_for_dual", True),
+        stop_outdates_secondary=read_bool(params, "stop_outdates_secondary", True),
+        wfc_timeout=read_int(params, "wfc_timeout", 10, low=0, high=_MAX_WFC),
     )
 
 
 # --- what the state means: pure decisions ---------------------------------------------------------------
 
 
-class Health(Enum):
+class Health:
     """What one look at the resource concluded."""
 
-    STOPPED = "stopped"
-    SECONDARY = "secondary"
-    PRIMARY = "primary"
+    STOPPED: Final = "stopped"
+    SECONDARY: Final = "secondary"
+    PRIMARY: Final = "primary"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Observation:
     """The resource's volumes on this node, with the conclusions the handlers act on."""
 
@@ -242,7 +284,7 @@ class Observation:
     major: int | None
 
     @property
-    def health(self) -> Health:
+    def health(self) -> HealthName:
         live = [v for v in self.volumes if v.is_configured]
         if not live:
             return Health.STOPPED
@@ -252,7 +294,7 @@ class Observation:
     def is_redundant(self) -> bool:
         """Connected, not resyncing, and both disks of every volume UpToDate (a Diskless Primary is not)."""
         return bool(self.volumes) and all(
-            v.cstate is ConnState.CONNECTED and v.disk is DiskState.UPTODATE and v.peer_disk is DiskState.UPTODATE
+            v.cstate == ConnState.CONNECTED and v.disk == DiskState.UPTODATE and v.peer_disk == DiskState.UPTODATE
             for v in self.volumes
         )
 
@@ -260,7 +302,7 @@ class Observation:
     def has_good_data(self) -> bool:
         """This node can serve UpToDate data for every volume (its own or, diskless, the peer's)."""
         return all(
-            v.disk is DiskState.UPTODATE or (v.is_connected and v.peer_disk is DiskState.UPTODATE) for v in self.volumes
+            v.disk == DiskState.UPTODATE or (v.is_connected and v.peer_disk == DiskState.UPTODATE) for v in self.volumes
         )
 
     @property
@@ -270,7 +312,7 @@ class Observation:
 
     @property
     def is_standalone(self) -> bool:
-        return any(v.cstate is ConnState.STANDALONE for v in self.volumes)
+        return any(v.cstate == ConnState.STANDALONE for v in self.volumes)
 
     @property
     def is_networked(self) -> bool:
@@ -279,7 +321,7 @@ class Observation:
         That includes the states of a lost peer, WFConnection on 8.4 and Connecting on 9 (drbd9.volumes gives the
         connection state when there is no peer device), so a link cut is never mistaken for an admin's disconnect.
         """
-        return any(v.cstate is not ConnState.STANDALONE for v in self.volumes)
+        return any(v.cstate != ConnState.STANDALONE for v in self.volumes)
 
     @property
     def has_peer(self) -> bool:
@@ -294,11 +336,11 @@ class Observation:
 
     @property
     def cstates(self) -> str:
-        return ",".join(sorted({v.cstate.value for v in self.volumes}))
+        return ",".join(sorted({v.cstate for v in self.volumes}))
 
     @property
     def disks(self) -> str:
-        return ",".join(sorted({f"{v.disk.value}/{v.peer_disk.value if v.peer_disk else '-'}" for v in self.volumes}))
+        return ",".join(sorted({f"{v.disk}/{v.peer_disk or '-'}" for v in self.volumes}))
 
 
 def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int | None:
@@ -309,16 +351,16 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
     running guest without stopping the guest first. The low score makes guests colocated with the Promoted role
     prefer the node that holds the data, so Pacemaker live-migrates them there before anything is demoted.
     """
-    if obs.health is Health.STOPPED:
+    if obs.health == Health.STOPPED:
         return None
     result: int | None = scores[0]
     for vol in obs.volumes:
         peer_known = vol.is_connected or vol.peer_disk not in (None, DiskState.DUNKNOWN)
-        if vol.disk is DiskState.UPTODATE:
+        if vol.disk == DiskState.UPTODATE:
             score = scores[0] if vol.is_primary or peer_known else scores[1]
-        elif vol.disk is DiskState.CONSISTENT:
+        elif vol.disk == DiskState.CONSISTENT:
             score = scores[2]
-        elif vol.disk is DiskState.OUTDATED:
+        elif vol.disk == DiskState.OUTDATED:
             score = scores[3]
         elif is_diskless_primary_with_good_peer(vol):
             score = min(scores)  # the lowest, whatever order the admin wrote them in
@@ -331,7 +373,7 @@ def promotion_score(obs: Observation, scores: tuple[int, int, int, int]) -> int 
 def is_diskless_primary_with_good_peer(vol: DrbdVolume) -> bool:
     """A Primary that lost its backing disk and serves the peer's UpToDate data over the link."""
     return (
-        vol.is_primary and vol.disk is DiskState.DISKLESS and vol.is_connected and vol.peer_disk is DiskState.UPTODATE
+        vol.is_primary and vol.disk == DiskState.DISKLESS and vol.is_connected and vol.peer_disk == DiskState.UPTODATE
     )
 
 
@@ -346,9 +388,9 @@ def monitor_code(
     UpToDate data to the guests running on it, and a failure would make Pacemaker demote and stop DRBD, and
     stop those guests first, for nothing (stopping DRBD resolves nothing; the admin's decision does).
     """
-    if obs.health is Health.STOPPED:
+    if obs.health == Health.STOPPED:
         return ExitCode.NOT_RUNNING, None
-    promoted = obs.health is Health.PRIMARY
+    promoted = obs.health == Health.PRIMARY
     if (obs.is_standalone and was_connected) or split_brain:
         code = ExitCode.DEGRADED_PROMOTED if promoted else ExitCode.DEGRADED
         return code, "split-brain"
@@ -362,25 +404,35 @@ def monitor_code(
 def dual_primary_refusal(obs: Observation, p: Params) -> str | None:
     """Why promoting now would be unsafe, or None; short, since it becomes the exit reason."""
     for vol in obs.volumes:
-        if vol.disk is not DiskState.UPTODATE:
-            return f"local disk is {vol.disk.value}, not UpToDate"
+        if vol.disk != DiskState.UPTODATE:
+            return f"local disk is {vol.disk}, not UpToDate"
     if obs.peer_is_primary and p.require_uptodate_peer_for_dual and not obs.is_redundant:
         return f"second Primary needs Connected UpToDate/UpToDate, have {obs.cstates} {obs.disks}"
     return None
 
 
-# Pacemaker keeps at most 128 bytes of an exit reason (EXIT_REASON_MAX_LEN in lib/services/services_linux.c,
-# parse_exit_reason_from_stderr); ours stay under that, so nothing is ever cut off by pacemaker.
-REASON_MAX_BYTES = 127
+def check_clone_meta(env: Env, obs_major: int | None, resource: str) -> None:
+    """Refuse clone settings this agent cannot run safely; both current and deprecated names are read."""
+    if "clone_max" not in env.meta:
+        return  # not run by pacemaker as a clone (an admin's direct call, or ocf-tester)
+    who = f"drbd {resource}"
+    if obs_major is not None and obs_major < 9 and env.clone_max > 2:
+        raise ConfigError(f"{who}: clone-max={env.clone_max}: DRBD 8.4 has at most two nodes")
+    if env.promoted_max > 2:
+        raise ConfigError(f"{who}: promoted-max={env.promoted_max}: at most two Primaries are supported")
+    if env.clone_node_max != 1:
+        raise ConfigError(f"{who}: clone-node-max={env.clone_node_max}: must be 1")
+    if env.meta_flag("notify") is False:
+        raise ConfigError(f"{who}: notify=false: the clone needs notify=true")
 
 
-def clip_reason(text: str) -> str:
-    """`text` on one line, cut to REASON_MAX_BYTES bytes of UTF-8 (ending in "..." when cut)."""
-    one_line = " ".join(text.split())
-    data = one_line.encode()
-    if len(data) <= REASON_MAX_BYTES:
-        return one_line
-    return data[: REASON_MAX_BYTES - 3].decode("utf-8", "ignore") + "..."
+class Reported(XenhaError):
+    """A handler's answer with an exit reason: ocf.run logs the reason, prints it as the one `ocf-exit-reason:`
+    line (last on stderr) and exits with `exit_code`, which may be a failure or a degraded state (190/191)."""
+
+    def __init__(self, reason: str, exit_code: int = ExitCode.ERR_GENERIC) -> None:
+        super().__init__(ocf.clip_reason(reason))
+        self.exit_code = exit_code
 
 
 def tool_failure(what: str, res: Result) -> ToolError:
@@ -388,11 +440,38 @@ def tool_failure(what: str, res: Result) -> ToolError:
     not the last stderr line, which is drbdadm's useless `Command '...' terminated with exit code N`."""
     detail = res.fail_reason
     if not res.timed_out and res.signal is None:
-        detail = parse_drbdadm_error(res.stderr).reason or detail
-    return ToolError(clip_reason(f"{what}: {detail}"), argv=res.argv, rc=res.rc, stderr=res.stderr)
+        detail = _drbd_reason(res) or detail
+    return ToolError(ocf.clip_reason(f"{what}: {detail}"), argv=res.argv, rc=res.rc, stderr=res.stderr)
 
 
-# --- reading the state --------------------------------------------------------------------------------------
+def _drbd_reason(res: Result) -> str:
+    """The first failure line of a drbdadm/drbdsetup stderr transcript, else its first other line, else ""."""
+    from xenha.drbd.adm import parse_drbdadm_error
+
+    return parse_drbdadm_error(res.stderr).reason
+
+
+def _split_brain_reason(p: Params) -> str:
+    """The exit reason: pacemaker keeps at most 128 bytes of it, so the full commands go to the log instead."""
+    return f"drbd {p.resource}: split-brain; resolve: drbdadm connect --discard-my-data"
+
+
+def _split_brain_help(p: Params) -> str:
+    return (
+        f"drbd {p.resource}: split-brain: DRBD dropped the connection and will not reconnect by itself. On the node "
+        f"whose changes are to be discarded run 'drbdadm secondary {p.resource}' and 'drbdadm connect "
+        f"--discard-my-data {p.resource}', then 'drbdadm connect {p.resource}' on the other node"
+    )
+
+
+# --- reading the state, and what the agent remembers of it (under /run/xenha/DrbdDualPrimary) ----------------
+
+
+def _commands(p: Params, major: int | None) -> Drbd8Commands:
+    """The command generator for the running DRBD major version (imported when a command is about to run)."""
+    from xenha.drbd.cmd import commands_for
+
+    return commands_for(major, p.resource, p.conf_arg)
 
 
 def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
@@ -401,13 +480,16 @@ def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
     cached = ctx.state.read(key)
     if cached:
         return tuple(int(m) for m in cached.split())
-    res = ctx.run(commands_for(major, p.resource, p.conf_arg).sh_dev(), ctx.deadline)
+    from xenha.drbd.adm import parse_sh_dev
+
+    res = ctx.run(_commands(p, major).sh_dev(), ctx.deadline)
     if not res.ok:
-        detail = parse_drbdadm_error(res.stderr).reason or res.fail_reason
-        raise ConfigError(clip_reason(f"drbd {p.resource}: drbdadm sh-dev failed: {detail}"))
-    minors = tuple(int(m) for m in re.findall(r"/dev/drbd(\d+)", res.stdout))
-    if not minors:
-        raise ConfigError(f"drbd {p.resource}: drbdadm sh-dev named no device")
+        detail = _drbd_reason(res) or res.fail_reason
+        raise ConfigError(ocf.clip_reason(f"drbd {p.resource}: drbdadm sh-dev failed: {detail}"))
+    try:
+        minors = parse_sh_dev(res.stdout, p.resource)
+    except ParseError as exc:
+        raise ConfigError(ocf.clip_reason(f"drbd {p.resource}: drbdadm sh-dev named no device: {exc.why}")) from None
     ctx.state.write(key, " ".join(str(m) for m in minors))
     return minors
 
@@ -421,16 +503,15 @@ def observe(p: Params, ctx: Context) -> Observation:
     except FileNotFoundError:
         return Observation(volumes=(), major=None)  # the module is not loaded: nothing runs
     if proc.is_drbd9:
-        from xenha.drbd import status9 as drbd9
+        from xenha.drbd import status9
 
-        res = ctx.run(commands_for(9, p.resource, p.conf_arg).status_json(), ctx.deadline)
+        res = ctx.run(_commands(p, 9).status_json(), ctx.deadline)
         if not res.ok:
             if "No such resource" in res.stderr or res.rc == 10:
                 return Observation(volumes=(), major=9)
             raise tool_failure(f"drbd {p.resource}: drbdsetup status", res)
-        return Observation(volumes=drbd9.volumes(drbd9.parse_status_json(res.stdout)), major=9)
-    configured = [d for d in proc.devices if d.is_configured]
-    if not configured:
+        return Observation(volumes=status9.volumes(status9.parse_status_json(res.stdout)), major=9)
+    if not any(d.is_configured for d in proc.devices):
         return Observation(volumes=(), major=proc.major)
     minors = set(_minors(p, ctx, proc.major))
     vols = tuple(d.volume() for d in proc.devices if d.minor in minors)
@@ -457,7 +538,10 @@ def _set_score(p: Params, ctx: Context, score: int | None, *, force: bool = Fals
         return
     if res.ok:
         ctx.state.write(key, wanted)
-        _log.info("drbd %s: promotion score %s", p.resource, wanted or "removed")
+        # a probe's rewrite of an unchanged score is routine: a healthy probe logs nothing at info
+        _log.log(
+            log.INFO if last != wanted else log.DEBUG, "drbd %s: promotion score %s", p.resource, wanted or "removed"
+        )
     else:
         ctx.state.remove(key)  # unknown now: the next look writes it again
         _log.warning("drbd %s: promotion score not written: %s", p.resource, res.fail_reason)
@@ -486,8 +570,8 @@ def _unresolved_split_brain(p: Params, ctx: Context, obs: Observation, *, seen_n
     The mark survives stop and start, so a node restarted after the split (which then waits for a peer that
     stays StandAlone) is neither reported healthy nor promoted. It goes once the resource is connected again,
     which takes the administrator's resolution (`drbdadm connect --discard-my-data` on one side), or with /run at
-    a reboot. It holds the resource's minors: XenDomainHA's DRBD guard reads it (drbdguard.split_brain_marks) and
-    refuses to start or migrate a guest across the split.
+    a reboot. It holds the resource's minors: XenDomainHA's DRBD guard reads it (xenha.drbd.marks) and refuses to
+    start or migrate a guest across the split.
     """
     key = f"{SPLIT_BRAIN_MARK}{p.resource}"
     marked = ctx.state.read(key) is not None
@@ -512,39 +596,9 @@ def _is_split_brain(p: Params, ctx: Context, obs: Observation, *, brought_up: bo
 
 def _score(obs: Observation, p: Params, *, split_brain: bool) -> int | None:
     """The score to publish: none for a split-brain Secondary (it must not be promoted), else promotion_score."""
-    if split_brain and obs.health is not Health.PRIMARY:
+    if split_brain and obs.health != Health.PRIMARY:
         return None
     return promotion_score(obs, p.scores)
-
-
-def _split_brain_reason(p: Params) -> str:
-    """The exit reason: pacemaker keeps at most 128 bytes of it, so the full commands go to the log instead."""
-    return f"drbd {p.resource}: split-brain; resolve: drbdadm connect --discard-my-data"
-
-
-def _split_brain_help(p: Params) -> str:
-    return (
-        f"drbd {p.resource}: split-brain: DRBD dropped the connection and will not reconnect by itself. On the node "
-        f"whose changes are to be discarded run 'drbdadm secondary {p.resource}' and 'drbdadm connect "
-        f"--discard-my-data {p.resource}', then 'drbdadm connect {p.resource}' on the other node"
-    )
-
-
-def check_clone_meta(env: Env, obs_major: int | None) -> None:
-    """Refuse clone settings this agent cannot run safely; both current and deprecated names are read."""
-    if "clone_max" not in env.meta:
-        return  # not run by pacemaker as a clone (an admin's direct call, or ocf-tester)
-    if obs_major is not None and obs_major < 9 and env.clone_max > 2:
-        raise ConfigError(f"clone-max={env.clone_max}: DRBD 8.4 has at most two nodes")
-    if env.promoted_max > 2:
-        raise ConfigError(f"promoted-max={env.promoted_max}: at most two Primaries are supported")
-    if env.clone_node_max != 1:
-        raise ConfigError(f"clone-node-max={env.clone_node_max}: must be 1")
-    if env.meta_flag("notify") is False:
-        raise ConfigError("notify=false: the clone needs notify=true")
-
-
-_TWO_PRIMARIES = re.compile(r"^\s*allow-two-primaries(\s+yes)?\s*;\s*$", re.MULTILINE)
 
 
 def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
@@ -552,11 +606,13 @@ def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
 
     Read on every call, never cached: an admin may add it and `drbdadm adjust` while the resource runs.
     """
-    res = ctx.run(commands_for(major, p.resource, p.conf_arg).dump_effective(), ctx.deadline)
+    from xenha.drbd.adm import allows_two_primaries
+
+    res = ctx.run(_commands(p, major).dump_effective(), ctx.deadline)
     if not res.ok:
-        detail = parse_drbdadm_error(res.stderr).reason or res.fail_reason
-        raise ConfigError(clip_reason(f"drbd {p.resource}: drbdadm dump failed: {detail}"))
-    return _TWO_PRIMARIES.search(res.stdout) is not None
+        detail = _drbd_reason(res) or res.fail_reason
+        raise ConfigError(ocf.clip_reason(f"drbd {p.resource}: drbdadm dump failed: {detail}"))
+    return allows_two_primaries(res.stdout)
 
 
 # --- handlers, in lifecycle order ---------------------------------------------------------------------------
@@ -564,11 +620,11 @@ def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
 
 def start(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
-    check_clone_meta(ctx.env, obs.major)
-    brought_up = obs.health is Health.STOPPED
+    check_clone_meta(ctx.env, obs.major, p.resource)
+    brought_up = obs.health == Health.STOPPED
     if brought_up:
         ctx.state.remove(f"minors.{p.resource}")
-        cmds = commands_for(obs.major, p.resource, p.conf_arg)
+        cmds = _commands(p, obs.major)
         res = ctx.run(cmds.up(), ctx.deadline)
         if not res.ok:
             raise tool_failure(f"drbd {p.resource}: up", res)
@@ -578,7 +634,7 @@ def start(p: Params, ctx: Context) -> ExitCode:
             settled = now.volumes and all(
                 v.disk not in (DiskState.ATTACHING, DiskState.NEGOTIATING) for v in now.volumes
             )
-            return now if now.health is not Health.STOPPED and settled else None
+            return now if now.health != Health.STOPPED and settled else None
 
         obs = poll_until(attached, ctx.deadline, interval=0.2, what=f"drbd {p.resource}: attach")
         if p.wfc_timeout > 0 and not obs.is_connected:
@@ -609,20 +665,22 @@ def stop(p: Params, ctx: Context) -> ExitCode:
     try:
         obs = observe(p, ctx)
     except ConfigError as exc:  # drbdadm cannot read the config: never let that fail a stop (we would be fenced)
+        from xenha.drbd.adm import parse_drbdadm_error
+
         _log.error("%s; taking it down with drbdsetup", exc.reason)
-        res = ctx.run(commands_for(None, p.resource, p.conf_arg).setup_down(), ctx.deadline)
+        res = ctx.run(_commands(p, None).setup_down(), ctx.deadline)
         unknown = any(f.code == _ERR_RES_NOT_KNOWN for f in parse_drbdadm_error(res.stderr).failures)
         if not res.ok and not unknown:  # a resource the kernel does not know is down already
             raise tool_failure(f"drbd {p.resource}: drbdsetup down", res) from exc
         _forget(p, ctx)
         _set_score(p, ctx, None)
         return ExitCode.SUCCESS
-    if obs.health is Health.STOPPED:
+    if obs.health == Health.STOPPED:
         _set_score(p, ctx, None)
         return ExitCode.SUCCESS
-    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+    cmds = _commands(p, obs.major)
     peer_primary = obs.peer_is_primary
-    if obs.health is Health.PRIMARY:
+    if obs.health == Health.PRIMARY:
         res = ctx.run(cmds.secondary(), ctx.deadline)
         if not res.ok:  # down demotes too, and fails the same way if the device is really in use
             _log.warning("drbd %s: demote before stop failed: %s", p.resource, res.fail_reason)
@@ -658,47 +716,38 @@ def _down(p: Params, ctx: Context, cmds: Drbd8Commands) -> None:
 
 def monitor(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
-    split_brain = obs.health is not Health.STOPPED and _is_split_brain(p, ctx, obs)
+    split_brain = obs.health != Health.STOPPED and _is_split_brain(p, ctx, obs)
     code, why = monitor_code(obs, split_brain=split_brain)
-    if obs.health is not Health.STOPPED or not ctx.env.is_probe:
+    if obs.health != Health.STOPPED or not ctx.env.is_probe:
         # a probe rewrites the score: pacemaker drops transient attributes when it restarts, /run/xenha stays
         _set_score(p, ctx, _score(obs, p, split_brain=why == "split-brain"), force=ctx.env.is_probe)
-    if why == "split-brain":
-        _log.error("%s", _split_brain_help(p))
-        raise_reason(ctx, _split_brain_reason(p))
-    elif why is not None:
-        raise_reason(ctx, f"drbd {p.resource}: Primary with {why} ({obs.cstates}, {obs.disks})")
     if code in (ExitCode.DEGRADED, ExitCode.DEGRADED_PROMOTED):
         _log.info("drbd %s: degraded: %s, disks %s", p.resource, obs.cstates, obs.disks)
+    if why == "split-brain":
+        _log.error("%s", _split_brain_help(p))
+        raise Reported(_split_brain_reason(p), code)
+    if why is not None:
+        raise Reported(f"drbd {p.resource}: Primary with {why} ({obs.cstates}, {obs.disks})", code)
     return code
-
-
-def raise_reason(ctx: Context, reason: str) -> None:
-    """Log a failure reason and emit it as the exit reason (the handler then returns the failure code)."""
-    _log.error("%s", reason)
-    ocf.emit_exit_reason(clip_reason(reason), ctx.env.environ, sys.stderr)
 
 
 def promote(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
-    check_clone_meta(ctx.env, obs.major)
-    if obs.health is Health.STOPPED:
-        raise_reason(ctx, f"drbd {p.resource}: cannot promote, resource is not started")
-        return ExitCode.ERR_GENERIC
-    if obs.health is Health.PRIMARY:
+    check_clone_meta(ctx.env, obs.major, p.resource)
+    if obs.health == Health.STOPPED:
+        raise Reported(f"drbd {p.resource}: cannot promote, resource is not started")
+    if obs.health == Health.PRIMARY:
         return ExitCode.SUCCESS
     if ctx.env.promoted_max >= 2 and not _allows_two_primaries(p, ctx, obs.major):
         raise ConfigError(f"drbd {p.resource}: promoted-max=2 but allow-two-primaries is not set in drbd.conf")
     if "clone_max" in ctx.env.meta and ctx.env.promoted_max < 2 and obs.peer_is_primary:
         # pacemaker demotes before it promotes elsewhere, so this is a cluster split; with allow-two-primaries set
         # for live migration DRBD itself would let us write beside the peer
-        raise_reason(ctx, f"drbd {p.resource}: not promoting: the peer is Primary and promoted-max=1")
-        return ExitCode.ERR_GENERIC
+        raise Reported(f"drbd {p.resource}: not promoting: the peer is Primary and promoted-max=1")
     if _is_split_brain(p, ctx, obs):
         _log.error("%s", _split_brain_help(p))
         _set_score(p, ctx, None)
-        raise_reason(ctx, f"drbd {p.resource}: not promoting after split-brain; resolve it first")
-        return ExitCode.ERR_GENERIC
+        raise Reported(f"drbd {p.resource}: not promoting after split-brain; resolve it first")
     refusal = dual_primary_refusal(obs, p)
     if refusal is not None:
         if obs.peer_is_primary and p.require_uptodate_peer_for_dual:
@@ -707,26 +756,24 @@ def promote(p: Params, ctx: Context) -> ExitCode:
                 "(require_uptodate_peer_for_dual=true)",
                 p.resource,
             )
-        raise_reason(ctx, f"drbd {p.resource}: not promoting: {refusal}")
-        return ExitCode.ERR_GENERIC
-    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+        raise Reported(f"drbd {p.resource}: not promoting: {refusal}")
+    cmds = _commands(p, obs.major)
     res = ctx.run(cmds.primary(), ctx.deadline)
     if not res.ok:
         raise tool_failure(f"drbd {p.resource}: promote", res)
     obs = observe(p, ctx)
     _set_score(p, ctx, promotion_score(obs, p.scores))
-    if obs.health is not Health.PRIMARY:
-        raise_reason(ctx, f"drbd {p.resource}: drbdadm primary succeeded but the role is not Primary")
-        return ExitCode.ERR_GENERIC
+    if obs.health != Health.PRIMARY:
+        raise Reported(f"drbd {p.resource}: drbdadm primary succeeded but the role is not Primary")
     _log.info("drbd %s: promoted (%s, %s)", p.resource, obs.cstates, obs.disks)
     return ExitCode.SUCCESS
 
 
 def demote(p: Params, ctx: Context) -> ExitCode:
     obs = observe(p, ctx)
-    if obs.health is not Health.PRIMARY:
+    if obs.health != Health.PRIMARY:
         return ExitCode.SUCCESS
-    cmds = commands_for(obs.major, p.resource, p.conf_arg)
+    cmds = _commands(p, obs.major)
     res = ctx.run(cmds.secondary(), ctx.deadline)
     if not res.ok:
         raise tool_failure(f"drbd {p.resource}: demote", res)
@@ -770,7 +817,7 @@ def notify(p: Params, ctx: Context) -> ExitCode:
 def reload(p: Params, ctx: Context) -> ExitCode:
     """Every parameter but drbd_resource and drbdconf is read on each action; refresh the score now."""
     obs = observe(p, ctx)
-    if obs.health is not Health.STOPPED:
+    if obs.health != Health.STOPPED:
         _set_score(p, ctx, _score(obs, p, split_brain=_is_split_brain(p, ctx, obs)))
     return ExitCode.SUCCESS
 
@@ -787,7 +834,7 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
         major = read_proc_drbd(ctx.paths.proc_drbd).major
     except (FileNotFoundError, ParseError):
         pass
-    check_clone_meta(ctx.env, major)
+    check_clone_meta(ctx.env, major, p.resource)
     allowed = _allows_two_primaries(p, ctx, major)  # also proves drbdadm knows the resource
     if ctx.env.promoted_max >= 2 and not allowed:
         raise ConfigError(f"drbd {p.resource}: promoted-max=2 but allow-two-primaries is not set in drbd.conf")
@@ -813,11 +860,11 @@ def _short_reasons(action: str, handler: Handler) -> Handler:
         try:
             return handler(env)
         except XenhaError as exc:
-            exc.reason = clip_reason(exc.reason)
+            exc.reason = ocf.clip_reason(exc.reason)
             raise
         except Exception as exc:
             _log.debug("%s: %s crashed", env.instance, action, exc_info=True)
-            raise ToolError(clip_reason(f"{action}: internal error: {type(exc).__name__}: {exc}")) from exc
+            raise ToolError(ocf.clip_reason(f"{action}: internal error: {type(exc).__name__}: {exc}")) from exc
 
     return run_handler
 
@@ -835,8 +882,11 @@ def _never_fails(handler: Handler) -> Handler:
     return run_notify
 
 
-def main() -> int:
-    bound = bind_handlers(AGENT, params_from, HANDLERS)
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
+) -> int:
+    """The launcher's entry point: one action from argv, parameters from the environment, commands by `runner`."""
+    bound = bind_handlers(AGENT, params_from, HANDLERS, runner=runner)
     handlers = {action: _short_reasons(action, h) for action, h in bound.items()}
     handlers["notify"] = _never_fails(bound["notify"])
-    return ocf.run(AGENT, handlers, os.environ, sys.argv)
+    return ocf.run(AGENT, handlers, os.environ if environ is None else environ, sys.argv if argv is None else argv)

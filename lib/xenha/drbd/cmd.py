@@ -1,13 +1,13 @@
-"""argv builders for drbdadm/drbdsetup, one per DRBD major version; they run nothing."""
+"""argv builders for drbdadm/drbdsetup, one per DRBD major version; they run nothing. Hot path: records only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from xenha.record import record
 
 __all__ = ["Drbd8Commands", "Drbd9Commands", "DrbdCommands", "commands_for"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Drbd8Commands:
     """DRBD 8.4 userland (drbd-utils' v84 drbdadm); `conf` is passed as `-c` when not the default."""
 
@@ -61,7 +61,7 @@ class Drbd8Commands:
         return ["drbdsetup", "status", "--json", self.resource]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Drbd9Commands(Drbd8Commands):
     """DRBD 9: the same drbdadm verbs; state comes from `drbdsetup status --json` (one fork per monitor)."""
 

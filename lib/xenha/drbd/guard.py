@@ -18,16 +18,22 @@ Sources of state, chosen to fork as little as possible:
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
-from typing import Protocol
 
 from xenha.drbd.marks import split_brain_marks
-from xenha.drbd.proc import ConnState, DiskState, DrbdVolume, Role
+from xenha.drbd.model import ConnState, DiskState, DrbdVolume, Role, device_minor
 from xenha.errors import NotInstalled, ParseError, XenhaError
-from xenha.run import Deadline, Runner
+from xenha.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Final, Literal, Protocol
+
+    from xenha.run import Deadline, Runner
+
+    VerdictName = Literal["safe", "refuse", "undetermined"]
+else:
+    Protocol = object  # DrbdBacked is a typing.Protocol for mypy and a plain class at run time
 
 __all__ = [
     "DrbdBacked",
@@ -36,6 +42,7 @@ __all__ = [
     "GuardResult",
     "Observed",
     "Verdict",
+    "VerdictName",
     "check_migrate",
     "check_start",
     "decide_migrate",
@@ -43,29 +50,27 @@ __all__ = [
     "drbd_disks",
     "observe",
     "peer_label",
-    "parse_sh_dev",
     "verdict_from",
 ]
 
 # The udev rules shipped with drbd-utils (drbd.rules) link /dev/drbd/by-res/RES (8.3) or /dev/drbd/by-res/RES/VOL
 # (8.4, 9) to /dev/drbdN.
 _BY_RES = "/dev/drbd/by-res"
-_DEV_MINOR = re.compile(r"/dev/drbd(\d+)")
 
 
 class GuardRefused(XenhaError):
     """Raised by callers when the guard refuses, or cannot establish, that a start or migration is safe."""
 
 
-class Verdict(Enum):
+class Verdict:
     """What the guard concluded."""
 
-    SAFE = "safe"
-    REFUSE = "refuse"
-    UNDETERMINED = "undetermined"
+    SAFE: Final = "safe"
+    REFUSE: Final = "refuse"
+    UNDETERMINED: Final = "undetermined"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DrbdDisk:
     """One guest disk backed by DRBD: a resource (and volume) name, a minor, or both once resolved."""
 
@@ -81,7 +86,7 @@ class DrbdDisk:
         return f"drbd {self.resource}" + ("" if self.volume is None else f"/{self.volume}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Observed:
     """What was found for one disk: the volumes seen from this node (one per peer), or why nothing was found."""
 
@@ -90,17 +95,17 @@ class Observed:
     problem: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GuardResult:
     """The verdict, the reasons behind it (first is the one to report), and what was observed."""
 
-    verdict: Verdict
+    verdict: VerdictName
     reasons: tuple[str, ...] = ()
     observed: tuple[Observed, ...] = ()
 
     @property
     def is_safe(self) -> bool:
-        return self.verdict is Verdict.SAFE
+        return self.verdict == Verdict.SAFE
 
     @property
     def reason(self) -> str:
@@ -151,21 +156,6 @@ def drbd_disks(specs: Iterable[DrbdBacked]) -> tuple[DrbdDisk, ...]:
         if disk not in seen:
             seen.append(disk)
     return tuple(seen)
-
-
-def parse_sh_dev(text: str, resource: str) -> tuple[int, ...]:
-    """Parse `drbdadm sh-dev RES` (one /dev/drbdN per volume, in volume order); raise ParseError otherwise."""
-    minors: list[int] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        match = _DEV_MINOR.fullmatch(line.strip())
-        if match is None:
-            raise ParseError(f"drbdadm sh-dev {resource}", lineno, line, "expected /dev/drbdN")
-        minors.append(int(match[1]))
-    if not minors:
-        raise ParseError(f"drbdadm sh-dev {resource}", 0, text, "no device")
-    return tuple(minors)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -223,11 +213,11 @@ def decide_start(
             refusals.append(f"{label}: not configured on this node")
             continue
         local = item.volumes[0]
-        if local.cstate is ConnState.UNCONFIGURED:
+        if local.cstate == ConnState.UNCONFIGURED:
             refusals.append(f"{label}: not configured on this node (Unconfigured)")
             continue
         if not local.is_uptodate:
-            refusals.append(f"{label}: local data is {local.disk.value}, not UpToDate")
+            refusals.append(f"{label}: local data is {local.disk}, not UpToDate")
             continue
         for volume in item.volumes:
             if volume.is_peer_primary and not incoming and not volume.is_primary:
@@ -262,7 +252,7 @@ def decide_migrate(
             continue
         named = [v for v in item.volumes if v.peer == target]
         candidates = named or [v for v in item.volumes if v.peer is None]
-        if not item.volumes or item.volumes[0].cstate is ConnState.UNCONFIGURED:
+        if not item.volumes or item.volumes[0].cstate == ConnState.UNCONFIGURED:
             refusals.append(f"{label}: not configured on this node")
             continue
         if not candidates:
@@ -272,9 +262,9 @@ def decide_migrate(
         if volume.is_peer_primary:
             continue
         if not volume.is_connected:
-            refusals.append(f"{label}: not connected to {target} ({volume.cstate.value}); it cannot take the disk")
-        elif volume.peer_disk is not DiskState.UPTODATE:
-            shown = "unknown" if volume.peer_disk is None else volume.peer_disk.value
+            refusals.append(f"{label}: not connected to {target} ({volume.cstate}); it cannot take the disk")
+        elif volume.peer_disk != DiskState.UPTODATE:
+            shown = "unknown" if volume.peer_disk is None else volume.peer_disk
             refusals.append(f"{label}: data on {target} is {shown}, not UpToDate")
         elif volume.peer_role not in (Role.SECONDARY, Role.PRIMARY):
             refusals.append(f"{label}: role on {target} is unknown")
@@ -290,12 +280,14 @@ def _minor_from_link(disk: DrbdDisk, realpath: Callable[[str], str]) -> tuple[in
     if disk.resource is None:
         return None
     link = f"{_BY_RES}/{disk.resource}" + ("" if disk.volume is None else f"/{disk.volume}")
-    match = _DEV_MINOR.fullmatch(realpath(link))
-    return None if match is None else (int(match[1]),)
+    minor = device_minor(realpath(link))
+    return None if minor is None else (minor,)
 
 
 def _sh_dev(disk: DrbdDisk, run: Runner, deadline: Deadline) -> tuple[tuple[int, ...] | None, str | None]:
     """The minors of a resource from `drbdadm sh-dev` (one fork): (minors, None) or (None, problem)."""
+    from xenha.drbd.adm import parse_sh_dev
+
     assert disk.resource is not None
     try:
         result = run(["drbdadm", "sh-dev", disk.resource], deadline)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
+from xenha.drbd.model import SPLIT_BRAIN_MARK
 from xenha.state import decode_name
 
 __all__ = ["SPLIT_BRAIN_MARK", "split_brain_marks"]
 
-SPLIT_BRAIN_MARK = "split-brain."
 _AGENT_DIR = "DrbdDualPrimary"
 _MAX_BYTES = 4096
 

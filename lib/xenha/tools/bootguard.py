@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from xenha.drbd.guard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
-from xenha.drbd.proc import ConnState, Role
+from xenha.drbd.model import ConnState, Role
 from xenha.errors import ConfigError, ParseError, XenhaError
 from xenha.hb1.config import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
 from xenha.ocf import log
@@ -145,18 +145,18 @@ def decide_boot(observed: Sequence[Observed]) -> GuardResult:
         for volume in item.volumes:
             if volume.is_peer_primary:
                 refusals.append(f"{label}: Primary on {peer_label(volume.peer)}; the guest runs there")
-            elif volume.cstate is ConnState.UNCONFIGURED:
+            elif volume.cstate == ConnState.UNCONFIGURED:
                 waits.append(f"{label}: not configured yet")
             elif volume.is_syncing:
-                waits.append(f"{label}: resyncing ({volume.cstate.value})")
-            elif volume.cstate is not ConnState.CONNECTED:
-                waits.append(f"{label}: {volume.cstate.value}, the peer's role is unknown")
-            elif volume.peer_role is not Role.SECONDARY:
-                shown = "unknown" if volume.peer_role is None else volume.peer_role.value
+                waits.append(f"{label}: resyncing ({volume.cstate})")
+            elif volume.cstate != ConnState.CONNECTED:
+                waits.append(f"{label}: {volume.cstate}, the peer's role is unknown")
+            elif volume.peer_role != Role.SECONDARY:
+                shown = "unknown" if volume.peer_role is None else volume.peer_role
                 waits.append(f"{label}: role on {peer_label(volume.peer)} is {shown}")
             elif not (volume.is_uptodate and volume.is_peer_uptodate):
-                peer_disk = "unknown" if volume.peer_disk is None else volume.peer_disk.value
-                waits.append(f"{label}: disks {volume.disk.value}/{peer_disk}, not UpToDate on both")
+                peer_disk = "unknown" if volume.peer_disk is None else volume.peer_disk
+                waits.append(f"{label}: disks {volume.disk}/{peer_disk}, not UpToDate on both")
     return verdict_from(refusals, waits, observed)
 
 

@@ -55,14 +55,15 @@ def drbd_rows(args: argparse.Namespace) -> list[Row]:
     `split_brain` is what DrbdDualPrimary marked on this node (an unresolved split-brain: true), read only from
     the live source; a capture says nothing about it (null).
     """
+    from xenha.drbd import events2
     from xenha.drbd import proc as drbd
     from xenha.drbd import status9 as drbd9
 
     if args.status_json:
         return _captured([v.to_json() for v in drbd9.volumes(drbd9.parse_status_json(_read(args.status_json)))])
     if args.events2:
-        events = drbd9.parse_events2(_read(args.events2))
-        return _captured([v.to_json() for v in drbd9.volumes(drbd9.events2_state(events))])
+        events = events2.parse_events2(_read(args.events2))
+        return _captured([v.to_json() for v in drbd9.volumes(events2.events2_state(events))])
     if args.proc:
         return _captured([v.to_json() for v in drbd.parse_proc_drbd(_read(args.proc)).volumes()])
     paths = Paths.from_environ(os.environ)

@@ -1,0 +1,1 @@
+"""Parsers that only tests need: independent readings of tool output that no product code reads."""
