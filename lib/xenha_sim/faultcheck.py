@@ -341,7 +341,7 @@ def recovery_gaps(sample: Sample, crm: CrmView | None, expect: Expect, guests: M
     """What still differs from the expected end state (an empty list: recovered), in the world and in pacemaker.
 
     Besides `expect`, a recovered guest runs on a node with a local UpToDate copy of its disk (not over the
-    network from a Diskless Primary).
+    network from a Diskless Primary), and pacemaker shows none of the guests and DRBD clones failed or blocked.
     """
     gaps: list[str] = []
     if sample.error:
@@ -378,6 +378,12 @@ def recovery_gaps(sample: Sample, crm: CrmView | None, expect: Expect, guests: M
                 gaps.append(f"pacemaker: drbd-{res} not promoted on {', '.join(missing)}")
     if crm is None:
         gaps.append(NO_CRM)
+    else:
+        ours = set(guests) | {f"drbd-{res}" for res in guests.values()}
+        for inst in crm.instances:
+            if inst.rsc in ours and (inst.failed or inst.blocked):
+                where = f" on {inst.node}" if inst.node else ""
+                gaps.append(f"pacemaker: {inst.rsc} {'blocked' if inst.blocked else 'failed'}{where}")
     return gaps
 
 

@@ -375,7 +375,7 @@ FAULTS: tuple[Fault, ...] = (
         "drbdadm and drbdsetup on ha1 hang for 600 s",
         lambda r: r.world("drbdadm and drbdsetup on ha1 hang (600 s)", _hang_drbd_tools),
         limit_s=300,
-        observe_s=240,
+        observe_s=100,
     ),
     Fault(
         "guest-crashed",

@@ -430,6 +430,14 @@ def test_recovered_needs_world_and_pacemaker_to_agree() -> None:
     ]
 
 
+def test_a_failed_or_blocked_resource_is_not_recovered() -> None:
+    s = look(demo_state(), 0.0)
+    assert recovery_gaps(s, CrmView.parse(crm_failed()), Expect(), GUEST_DISKS) == ["pacemaker: web1 failed on ha1"]
+    instance = '<resource id="drbd-r0" role="Promoted" active="true" blocked="false"'
+    blocked = CRM_HEALTHY.replace(instance, instance.replace('"false"', '"true"'), 1)
+    assert recovery_gaps(s, CrmView.parse(blocked), Expect(), GUEST_DISKS) == ["pacemaker: drbd-r0 blocked on ha2"]
+
+
 def test_expected_primaries_and_placement() -> None:
     s = look(demo_state(), 0.0)
     crm = CrmView.parse(CRM_HEALTHY)
