@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     hang.add_argument("seconds", type=float)
     mfail = sub.add_parser("migrate-fail-at", help="fail migrations at this fraction (or 'none')")
     mfail.add_argument("fraction")
-    mem = sub.add_parser("reserve-memory", help="take memory on a node away from guests")
+    mem = sub.add_parser("reserve-memory", help="take memory on a node away from guests (0 gives it back)")
     mem.add_argument("node")
     mem.add_argument("mib", type=int)
     cg = sub.add_parser("crash-guest", help="a guest crashes")
@@ -70,7 +70,38 @@ def _parser() -> argparse.ArgumentParser:
     write = sub.add_parser("write", help="a Primary writes to a resource (advances its data generation)")
     write.add_argument("node")
     write.add_argument("resource")
+    write.add_argument("--kib", type=int, help="how much (default: the world's write_kib, 4096)")
+    setting = sub.add_parser(
+        "set",
+        help="simulator timing: KEY=VALUE ...",
+        description="Keys: " + ", ".join([*sorted(xensim.DEFAULTS), *DRBD_SETTINGS]) + ".",
+    )
+    setting.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     return parser
+
+
+DRBD_SETTINGS = ("resync_kib_s", "write_kib")  # drbdsim.settings keys: resync rate (KiB/s), KiB one write writes
+
+
+def _settings(pairs: Sequence[str]) -> tuple[dict[str, float], dict[str, int]]:
+    """Split KEY=VALUE pairs into xensim timing and DRBD settings; ValueError names the bad pair."""
+    xen: dict[str, float] = {}
+    drbd: dict[str, int] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or (key not in DRBD_SETTINGS and key not in xensim.DEFAULTS):
+            raise ValueError(f"{pair}: not KEY=VALUE with a known KEY")
+        try:
+            value = int(text) if key in DRBD_SETTINGS else float(text)
+        except ValueError:
+            raise ValueError(f"{pair}: {text!r} is not a number") from None
+        if value < 0:
+            raise ValueError(f"{pair}: must not be negative")
+        if key in DRBD_SETTINGS:
+            drbd[key] = int(value)
+        else:
+            xen[key] = float(value)
+    return xen, drbd
 
 
 def _show(state: dict[str, object], out: object) -> None:
@@ -94,8 +125,19 @@ def _show(state: dict[str, object], out: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     world = World(args.world)
+    if args.command == "set":
+        try:
+            xen_values, drbd_values = _settings(args.pairs)
+        except ValueError as exc:
+            parser.error(str(exc))
+        with world.transaction() as state:
+            if xen_values:
+                xensim.set_config(state, **xen_values)
+            drbdsim.settings(state).update(drbd_values)
+        return 0
     if args.command == "init":
         world.create(force=args.force)
         with world.transaction() as state:
@@ -151,13 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif cmd == "migrate-fail-at":
             xensim.set_migrate_fail_at(state, None if args.fraction == "none" else float(args.fraction))
         elif cmd == "reserve-memory":
-            state["xen"].setdefault("reserved_mib", {})[args.node] = args.mib
+            xensim.reserve_memory(state, args.node, args.mib)
         elif cmd == "crash-guest":
             xensim.crash_guest(state, args.node, args.name)
         elif cmd == "disk-fail":
             drbdsim.fail_disk(state, args.node, args.resource, args.volume)
         elif cmd == "write":
-            drbdsim.write_io(state, args.node, args.resource)
+            drbdsim.write_io(state, args.node, args.resource, kib=args.kib)
     return 0
 
 

@@ -73,3 +73,29 @@ def test_hang_makes_the_tool_slow(sim: Sim) -> None:
         raise AssertionError("xl answered although it was made to hang")
     simcli(sim, "hang", "ha1", "xl", "0")
     assert sim.run("ha1", ["xl", "list"]).returncode == 0
+
+
+def test_set_timing_and_drbd_rates(sim: Sim) -> None:
+    assert simcli(sim, "set", "migrate_s_per_gib=20", "resync_kib_s=10240", "write_kib=1024").returncode == 0
+    state = sim.world.snapshot()
+    assert state["xen"]["config"]["migrate_s_per_gib"] == 20.0
+    assert (state["drbd"]["resync_kib_s"], state["drbd"]["write_kib"]) == (10240, 1024)
+    for bad in ("nope=1", "resync_kib_s=fast", "migrate_s_per_gib=-1", "migrate_s_per_gib"):
+        proc = simcli(sim, "set", bad)
+        assert proc.returncode == 2 and bad in proc.stderr, proc.stderr
+
+
+def test_write_a_given_amount_and_reserve_memory(sim: Sim, tmp_path: Path) -> None:
+    conf = tmp_path / "drbd.conf"
+    conf.write_text(DRBD_CONF)
+    simcli(sim, "drbd-define", str(conf))
+    for node in ("ha1", "ha2"):
+        sim.run(node, ["drbdadm", "-c", str(conf), "up", "r0"])
+    sim.run("ha1", ["drbdadm", "-c", str(conf), "primary", "r0"])
+    simcli(sim, "cut-link", "ha1", "ha2")
+    assert simcli(sim, "write", "ha1", "r0", "--kib", "8192").returncode == 0
+    assert " oos:8192" in sim.proc_drbd("ha1").read_text()
+    assert simcli(sim, "reserve-memory", "ha2", "15000").returncode == 0
+    assert sim.world.snapshot()["xen"]["reserved_mib"] == {"ha2": 15000}
+    assert simcli(sim, "reserve-memory", "ha2", "0").returncode == 0
+    assert sim.world.snapshot()["xen"]["reserved_mib"] == {}
