@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from xenha.agents import aoeexport
 from xenha.agents.aoeexport import params_from
+from xenha.aoe import export as aoe_export
 from xenha.aoe.spawn import spawn_detached
 from xenha.aoe.vblade import PidRecord, parse_pid_record, render_pid_record, same_export
 from xenha.errors import ConfigError, NotInstalled, ToolError
@@ -596,9 +597,9 @@ def test_a_vblade_that_exits_between_two_looks_is_blamed_with_its_last_words(tmp
         with log.open("a") as handle:
             handle.write("open: Wrong medium type\n")
 
-    monkeypatch.setattr(aoeexport, "read_cmdline", writes_and_exits)
+    monkeypatch.setattr(aoe_export, "read_cmdline", writes_and_exits)
     with pytest.raises(ToolError, match="exited during start-up: open: Wrong medium type"):
-        aoeexport._startup_seen(params_from(env(**BASE)), 4242, str(log))
+        aoe_export.startup_seen(params_from(env(**BASE)).vblade_args, 4242, str(log))
 
 
 def test_node_problems_give_installed_and_configured_codes(export: Export, tmp_path: Path):

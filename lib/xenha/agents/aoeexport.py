@@ -1,7 +1,7 @@
 """AoEExport: export a block device or file as an ATA-over-Ethernet target with vblade, detached and supervised.
 
-The monitor reads our pid file and /proc (no process is started) and imports only xenha.aoe.vblade and
-xenha.aoe.proc beyond the protocol core; start, stop and the deep monitor load what they need when they run.
+The monitor reads our pid file and /proc/PID/cmdline (no process is started) and imports only xenha.aoe.vblade
+beyond the protocol core; start, stop, reload, validate-all and the deep monitor load xenha.aoe.export.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import os
 import sys
 
 from xenha import __version__, ocf
-from xenha.aoe.proc import list_pids, open_files, read_cmdline
 from xenha.aoe.vblade import (
     BROADCAST_SHELF,
     BROADCAST_SLOT,
-    ETH_P_AOE,
     MAX_SHELF,
     MAX_SLOT,
     AoeAddress,
@@ -23,9 +21,10 @@ from xenha.aoe.vblade import (
     cmdline_args,
     normalize_mac,
     parse_pid_record,
+    read_cmdline,
     same_export,
 )
-from xenha.errors import ConfigError, NotInstalled, ToolError, XenhaError
+from xenha.errors import ConfigError, XenhaError
 from xenha.ocf import ExitCode, log
 from xenha.ocf.context import Context, bind_handlers
 from xenha.ocf.params import name_problem, read_bool, read_int, read_list, read_path, read_str
@@ -37,15 +36,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from xenha.aoe.startup import VbladeStartup
     from xenha.ocf import Env
     from xenha.run import Deadline, Runner
 
 __all__ = [
     "AGENT",
     "HANDLERS",
-    "AddressInUse",
-    "InterfaceDown",
     "Params",
     "Unhealthy",
     "main",
@@ -55,12 +51,6 @@ __all__ = [
 
 _log = log.get("xenha.agents.aoeexport")
 
-# Seconds the pre-start check waits for another target to answer a Query Config broadcast. Targets on a LAN answer
-# within a millisecond; half a second leaves room for a busy vblade without slowing a failover noticeably.
-QUERY_WAIT = 0.5
-# Seconds the wire check (monitor_nic) waits for our own target's answer, and then for a second target's.
-MONITOR_QUERY_WAIT = 2.0
-MONITOR_QUERY_SETTLE = 0.2
 # At most this many MAC addresses in mac_allow: vblade keeps them in a fixed table (aoe.c `Nmasks` = 32) and its
 # `setmask` does not check the bound.
 MAX_MACS = 32
@@ -194,14 +184,6 @@ AGENT = ocf.Agent(
 _IFNAME_MAX = 15
 
 
-class AddressInUse(XenhaError):
-    """Raised when another target already serves the address we are to export (a generic, retryable error)."""
-
-
-class InterfaceDown(XenhaError):
-    """Raised when an interface the export needs is down (a generic error: it may come up again)."""
-
-
 class Unhealthy(XenhaError):
     """Raised by a deep monitor that finds vblade running but not serving as it should."""
 
@@ -227,7 +209,7 @@ class Params:
 
     @property
     def label(self) -> str:
-        """How log lines and exit reasons name the export."""
+        """How log lines and exit reasons name the export (xenha.aoe.export.label of its vblade_args)."""
         return f"vblade {self.address} on {self.nic}"
 
     @property
@@ -363,7 +345,7 @@ def _read_pid_record(state: StateDir, instance: str) -> PidRecord | None:
 class _Running:
     pid: int
     args: VbladeArgs
-    record: PidRecord
+    recorded: PidRecord
 
 
 def _recorded(ctx: Context) -> _Running | None:
@@ -378,187 +360,39 @@ def _recorded(ctx: Context) -> _Running | None:
     return _Running(recorded.pid, args, recorded)
 
 
-def _strays(p: Params, exclude: int | None) -> list[int]:
-    """Other vblade processes on this node serving our address on our interface."""
-    found = []
-    for pid in list_pids():
-        if pid in (exclude, os.getpid()):
-            continue
-        cmdline = read_cmdline(pid)
-        args = None if cmdline is None else cmdline_args(cmdline)
-        if args is not None and serves(args, p):
-            found.append(pid)
-    return found
-
-
-def _check_node(p: Params, ctx: Context) -> str:
-    """Raise unless this node can run the export; return vblade's path."""
-    import stat
-
-    from xenha.aoe.netif import ifindex, is_up
-
-    binary = ctx.paths.which("vblade")
-    if binary is None:
-        raise NotInstalled("vblade: not installed (Debian package vblade)")
-    binary = os.path.abspath(binary)  # the daemon changes to / before it execs
-    for name in filter(None, (p.nic, p.monitor_nic)):
-        if ifindex(name) is None:
-            raise NotInstalled(f"{name}: no such network interface on this node")
-        if not is_up(name):
-            # vblade would print its start-up line and then exit on its first read ("Network is down").
-            raise InterfaceDown(f"{name}: interface is down")
-    try:
-        info = os.stat(p.device)
-    except FileNotFoundError:
-        raise NotInstalled(f"{p.device}: does not exist on this node") from None
-    except OSError as exc:
-        raise NotInstalled(f"{p.device}: {exc.strerror}") from None
-    if not (stat.S_ISBLK(info.st_mode) or stat.S_ISREG(info.st_mode)):
-        raise ConfigError(f"{p.device}: neither a block device nor a regular file")
-    if info.st_size == 0 and stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{p.device}: empty file, nothing to export")
-    return binary
-
-
-# --- starting and stopping vblade --------------------------------------------------------------------------------
-
-
-def _start_vblade(p: Params, ctx: Context, binary: str) -> int:
-    """Refuse address conflicts, start vblade detached, record it, and wait until it serves; its pid."""
-    from xenha.aoe.channel import query_config
-    from xenha.aoe.spawn import spawn_detached
-    from xenha.aoe.vblade import render_pid_record, vblade_argv
-    from xenha.aoe.wire import format_mac
-    from xenha.run import poll_until
-
-    strays = _strays(p, exclude=None)
-    if strays:
-        raise AddressInUse(f"{p.label}: already served by vblade pid {strays[0]} not started by this resource")
-    wait = ctx.deadline.sub(QUERY_WAIT)
-    answers = query_config(p.nic, p.address, wait)
-    if answers:
-        macs = ", ".join(sorted({format_mac(a.header.src) for a in answers}))
-        raise AddressInUse(f"{p.label}: target {p.address} already answers on the segment (from {macs})")
-    ctx.state.ensure()
-    stem = _stem(ctx.env.instance)
-    log_path = os.path.join(ctx.state.path, f"{stem}.log")
-    argv = vblade_argv(p.vblade_args, binary)
-    env = {**ctx.env.environ, "LC_ALL": "C"}
-    pid = spawn_detached(argv, env=env, log_path=log_path, deadline=ctx.deadline)
-    ctx.state.write(f"{stem}.pid", render_pid_record(PidRecord(pid, tuple(argv))))
-    try:
-        startup = poll_until(
-            lambda: _startup_seen(p, pid, log_path), ctx.deadline, interval=0.05, what=f"{p.label}: start-up line"
-        )
-    except ToolError:
-        ctx.state.remove(f"{stem}.pid")  # it exited: nothing for stop or monitor to find
-        raise
-    _log.info(
-        "%s: exporting %s (%d sectors, %s), pid %d",
-        p.label,
-        p.device,
-        startup.sectors,
-        startup.mode or "mode not printed",
-        pid,
-    )
-    if p.monitor_nic is not None:
-        monitor_nic = p.monitor_nic
-        poll_until(
-            lambda: True if _wire_problem(p, monitor_nic, ctx.deadline.sub(MONITOR_QUERY_WAIT)) is None else None,
-            ctx.deadline,
-            interval=0.0,
-            what=f"{p.label}: answer over the wire from {monitor_nic}",
-        )
-    return pid
-
-
-def _read_log(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def _startup_seen(p: Params, pid: int, log_path: str) -> VbladeStartup | None:
-    """vblade's start-up line once it is in the log; ToolError with vblade's last message once it has exited.
-
-    Whether vblade still runs is asked before its log is read: everything a process wrote is in the file by the
-    time it has exited, so a vblade found gone is never blamed with a log read before its last words.
-    """
-    from xenha.aoe.startup import scan_vblade_log
-
-    exited = read_cmdline(pid) is None
-    log = scan_vblade_log(_read_log(log_path))
-    if log.startup is not None and log.startup.pid == pid:
-        if log.startup.address != p.address:
-            raise ToolError(f"{p.label}: vblade announced {log.startup.address} instead")
-        return log.startup
-    if exited:
-        raise ToolError(f"{p.label}: vblade exited during start-up: {log.last_message or 'no message'}")
-    return None
-
-
-def _wire_problem(p: Params, monitor_nic: str, wait: Deadline) -> str | None:
-    """Ask for e<shelf>.<slot> from monitor_nic: what is wrong with the answers, or None when only ours answers."""
-    from xenha.aoe.channel import query_config
-    from xenha.aoe.netif import hwaddr
-    from xenha.aoe.wire import format_mac
-
-    ours = hwaddr(p.nic)
-    answers = query_config(monitor_nic, p.address, wait, settle=MONITOR_QUERY_SETTLE)
-    if not answers:
-        return f"no answer to a Query Config from {monitor_nic}"
-    sources = sorted({format_mac(a.header.src) for a in answers})
-    others = [mac for mac in sources if mac != ours]
-    if others:
-        return f"another target answers for {p.address} (from {', '.join(others)})"
-    if any(a.header.has_error for a in answers):
-        return f"the target answered with AoE error {answers[0].header.error}"
-    return None
-
-
 def _terminate(pid: int, what: str, deadline: Deadline) -> None:
     from xenha.aoe.spawn import terminate
 
     terminate(pid, what, deadline)
 
 
-def _deep_problem(p: Params, running: _Running) -> str | None:
-    """Depth-10 checks on a running vblade: open device, packet socket bound and up; None when healthy."""
-    from xenha.aoe.netif import ifindex
-    from xenha.aoe.proc import read_proc_net_packet
-    from xenha.errors import ParseError
+def _start_vblade(p: Params, ctx: Context, binary: str) -> int:
+    """Start vblade for `p` detached and wait until it serves (xenha.aoe.export.start_vblade); its pid."""
+    from xenha.aoe.export import start_vblade
 
-    files = open_files(running.pid)
-    exported = running.args.path  # what vblade was started on, which a parameter change does not alter
-    target = os.path.realpath(exported)
-    if not any(f == target for f in files):
-        deleted = any(f == f"{target} (deleted)" for f in files)
-        return f"{exported} is {'deleted' if deleted else 'no longer open'} in vblade pid {running.pid}"
-    inodes = {int(f[8:-1]) for f in files if f.startswith("socket:[") and f.endswith("]")}
-    try:
-        sockets = read_proc_net_packet()
-    except (OSError, ParseError) as exc:
-        return f"cannot read /proc/net/packet: {exc}"
-    index = ifindex(p.nic)
-    bound = [s for s in sockets if s.inode in inodes and s.protocol == ETH_P_AOE]
-    if not bound or index is None or all(s.ifindex != index for s in bound):
-        return f"vblade pid {running.pid} has no AoE socket on {p.nic}"
-    if not any(s.is_running for s in bound):
-        return f"{p.nic} is down"
-    return None
+    stem = _stem(ctx.env.instance)
+    return start_vblade(
+        p.vblade_args,
+        p.monitor_nic,
+        binary=binary,
+        state=ctx.state,
+        stem=stem,
+        environ=ctx.env.environ,
+        deadline=ctx.deadline,
+    )
 
 
 # --- handlers, in lifecycle order --------------------------------------------------------------------------------
 
 
 def start(p: Params, ctx: Context) -> ExitCode:
+    from xenha.aoe.export import check_node
+
     running = _recorded(ctx)
     if running is not None and serves(running.args, p):
         _log.info("%s: already running (pid %d)", p.label, running.pid)
         return ExitCode.SUCCESS
-    binary = _check_node(p, ctx)
+    binary = check_node(p.vblade_args, p.monitor_nic, ctx.paths.which)
     if running is not None:
         _log.warning("%s: stopping our previous vblade pid %d, started with other settings", p.label, running.pid)
         _terminate(running.pid, p.label, ctx.deadline.fraction(0.5))
@@ -567,12 +401,14 @@ def start(p: Params, ctx: Context) -> ExitCode:
 
 
 def stop(p: Params, ctx: Context) -> ExitCode:
+    from xenha.aoe.export import strays
+
     running = _recorded(ctx)
     victims = [] if running is None else [running.pid]
-    strays = _strays(p, exclude=None if running is None else running.pid)
-    for pid in strays:
+    others = strays(p.vblade_args, exclude=None if running is None else running.pid)
+    for pid in others:
         _log.warning("%s: also stopping vblade pid %d, which serves the same address", p.label, pid)
-    victims += strays
+    victims += others
     for pid in victims:
         _terminate(pid, p.label, ctx.deadline)
     ctx.state.remove(f"{_stem(ctx.env.instance)}.pid")
@@ -587,15 +423,19 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
             _log.info("%s: stale pid file (no such vblade)", p.label)
         return ExitCode.NOT_RUNNING
     if ctx.env.check_level >= 10:
-        problem = _deep_problem(p, running)
+        from xenha.aoe.export import MONITOR_QUERY_WAIT, deep_problem, wire_problem
+
+        problem = deep_problem(p.nic, running.pid, running.args)
         if problem is None and p.monitor_nic is not None:
-            problem = _wire_problem(p, p.monitor_nic, ctx.deadline.sub(MONITOR_QUERY_WAIT))
+            problem = wire_problem(p.vblade_args, p.monitor_nic, ctx.deadline.sub(MONITOR_QUERY_WAIT))
         if problem is not None:
             raise Unhealthy(f"{p.label}: {problem}")
     return ExitCode.SUCCESS
 
 
 def reload(p: Params, ctx: Context) -> ExitCode:
+    from xenha.aoe.export import check_node
+
     running = _recorded(ctx)
     if running is None:
         _log.info("%s: not running; reload does not start it", p.label)
@@ -603,7 +443,7 @@ def reload(p: Params, ctx: Context) -> ExitCode:
     if running.args == p.vblade_args:
         _log.info("%s: running with these settings already", p.label)
         return ExitCode.SUCCESS
-    binary = _check_node(p, ctx)
+    binary = check_node(p.vblade_args, p.monitor_nic, ctx.paths.which)
     _log.info("%s: restarting vblade pid %d with the new settings", p.label, running.pid)
     _terminate(running.pid, p.label, ctx.deadline.fraction(0.5))
     ctx.state.remove(f"{_stem(ctx.env.instance)}.pid")
@@ -612,7 +452,9 @@ def reload(p: Params, ctx: Context) -> ExitCode:
 
 
 def validate_all(p: Params, ctx: Context) -> ExitCode:
-    _check_node(p, ctx)
+    from xenha.aoe.export import check_node
+
+    check_node(p.vblade_args, p.monitor_nic, ctx.paths.which)
     return ExitCode.SUCCESS
 
 

@@ -1,6 +1,6 @@
-"""What /proc says about vblade processes on this node: command lines, open files, packet sockets. Reads only.
-
-On the AoEExport monitor's path: imports os and xenha's errors and record, forks nothing.
+"""What /proc says about vblade processes on this node beyond their command lines (xenha.aoe.vblade.read_cmdline):
+which processes there are, their open files, and the packet sockets. Reads only, forks nothing; used by start, stop
+and the deep monitor.
 """
 
 from __future__ import annotations
@@ -16,21 +16,8 @@ __all__ = [
     "list_pids",
     "open_files",
     "parse_proc_net_packet",
-    "read_cmdline",
     "read_proc_net_packet",
 ]
-
-
-def read_cmdline(pid: int) -> list[str] | None:
-    """The process's argv, or None when it is gone or a zombie (whose cmdline is empty; PID 1 may not reap it)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return None
-    if not raw:
-        return None
-    return [part.decode("utf-8", "surrogateescape") for part in raw.rstrip(b"\0").split(b"\0")]
 
 
 def list_pids() -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import select
 
-from xenha.aoe.proc import read_cmdline
+from xenha.aoe.vblade import read_cmdline
 from xenha.errors import DeadlineExceeded, NotInstalled, ToolError
 from xenha.ocf import log
 from xenha.run import poll_until

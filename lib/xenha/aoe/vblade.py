@@ -1,6 +1,7 @@
-"""vblade's command line and our pid record of it: AoE addresses, vblade argv (build and read back), MAC addresses.
+"""vblade's command line and our pid record of it: AoE addresses, vblade argv (build, and read back from /proc),
+MAC addresses.
 
-On the AoEExport monitor's path: imports nothing at run time beyond xenha.errors and xenha.record. vblade's own
+The AoEExport monitor's one module: imports nothing at run time beyond xenha.errors and xenha.record. vblade's own
 getopt string is read without the `getopt` module (which loads gettext and re) and the pid record's JSON line
 without `json` (which loads re): both are fixed, small grammars, and tests hold them to the stdlib's answers.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "parse_json_strings",
     "parse_pid_record",
     "parse_vblade_cmdline",
+    "read_cmdline",
     "render_pid_record",
     "same_export",
     "vblade_argv",
@@ -230,6 +232,19 @@ def parse_vblade_cmdline(argv: Sequence[str]) -> VbladeArgs:
         offset=values.get("-o"),
         length=values.get("-l"),
     )
+
+
+def read_cmdline(pid: int) -> list[str] | None:
+    """The process's argv from /proc, or None when it is gone or a zombie (whose cmdline is empty; PID 1 may not
+    reap it)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    if not raw:
+        return None
+    return [part.decode("utf-8", "surrogateescape") for part in raw.rstrip(b"\0").split(b"\0")]
 
 
 def vblade_part(cmdline: Sequence[str]) -> Sequence[str] | None:
