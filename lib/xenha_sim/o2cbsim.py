@@ -26,7 +26,7 @@ import shutil
 from collections.abc import Mapping
 from typing import Any
 
-from xenha.o2cb.model import DEFAULT_CONFIGFS, DEFAULT_TIMEOUTS, HeartbeatMode, parse_ipv4
+from xenha.o2cb.configfs import DEFAULT_CONFIGFS, DEFAULT_TIMEOUTS, HeartbeatMode, parse_ipv4
 from xenha_sim.world import State, World, current_node, log_event, node_state
 
 __all__ = [

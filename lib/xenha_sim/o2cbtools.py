@@ -34,7 +34,7 @@ from xenha.o2cb.conf import (
     read_cluster_conf,
     render_cluster_conf,
 )
-from xenha.o2cb.model import (
+from xenha.o2cb.configfs import (
     DEFAULT_CONF,
     DEFAULT_PORT,
     MAX_NODE_NUMBER,

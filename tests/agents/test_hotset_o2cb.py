@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.hotset import REPO, heavy, modules_of
-from xenha.o2cb.model import HeartbeatMode
+from xenha.o2cb.configfs import HeartbeatMode
 from xenha_sim.o2cbsim import SimConfigfs
 
 LAUNCHER = REPO / "ocf" / "O2cbCluster"

@@ -25,9 +25,16 @@ from xenha.o2cb.conf import (
     parse_cluster_conf,
     render_cluster_conf,
 )
-from xenha.o2cb.configfs import RegisteredCluster, RegisteredNode, read_configfs_cluster
+from xenha.o2cb.configfs import (
+    DEFAULT_TIMEOUTS,
+    ActiveRegion,
+    HeartbeatMode,
+    RegisteredCluster,
+    RegisteredNode,
+    Timeouts,
+    read_configfs_cluster,
+)
 from xenha.o2cb.membership import Member, MemberState
-from xenha.o2cb.model import DEFAULT_TIMEOUTS, ActiveRegion, HeartbeatMode, Timeouts
 from xenha.ocf import Env, ExitCode
 from xenha.run import Result
 from xenha_sim import o2cbtools

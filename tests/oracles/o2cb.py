@@ -16,10 +16,12 @@ from enum import Enum
 
 from xenha.errors import ParseError
 from xenha.o2cb.conf import ClusterConf, ClusterStanza, HeartbeatStanza, NodeStanza, Stanza, build_conf, scan_stanzas
-from xenha.o2cb.configfs import CLUSTER_ATTRS, HEARTBEAT_ATTRS, NODE_ATTRS, REGION_ATTRS
-from xenha.o2cb.membership import Member
-from xenha.o2cb.model import (
+from xenha.o2cb.configfs import (
+    CLUSTER_ATTRS,
+    HEARTBEAT_ATTRS,
     MAX_NODE_NUMBER,
+    NODE_ATTRS,
+    REGION_ATTRS,
     ActiveRegion,
     HeartbeatMode,
     Timeouts,
@@ -27,6 +29,7 @@ from xenha.o2cb.model import (
     parse_ipv4,
     timeouts_of,
 )
+from xenha.o2cb.membership import Member
 
 __all__ = [
     "ClusterStatus",

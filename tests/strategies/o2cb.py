@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from tests.oracles.o2cb import ClusterStatus, ConfigfsListing, InitStatus, ListedCluster
 from xenha.o2cb.conf import ClusterConf, ClusterStanza, HeartbeatStanza, NodeStanza
+from xenha.o2cb.configfs import MAX_NODE_NUMBER, ActiveRegion, HeartbeatMode, Timeouts
 from xenha.o2cb.membership import Member, MemberState
-from xenha.o2cb.model import MAX_NODE_NUMBER, ActiveRegion, HeartbeatMode, Timeouts
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 

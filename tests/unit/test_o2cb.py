@@ -19,10 +19,9 @@ from xenha.errors import ParseError
 from xenha.o2cb import conf as o2conf
 from xenha.o2cb import configfs as o2configfs
 from xenha.o2cb import membership as o2membership
-from xenha.o2cb import model as o2model
 from xenha.o2cb.conf import ClusterConf, ClusterStanza, HeartbeatStanza, NodeStanza
+from xenha.o2cb.configfs import ActiveRegion, HeartbeatMode, Timeouts
 from xenha.o2cb.membership import Member, MemberState
-from xenha.o2cb.model import ActiveRegion, HeartbeatMode, Timeouts
 from xenha_sim import o2cblisting as simlisting
 from xenha_sim.o2cbsim import SimConfigfs
 
@@ -322,8 +321,8 @@ def test_getent_ahosts_as_glibc_prints_it() -> None:
 
 
 def test_timeouts_problems() -> None:
-    assert o2model.DEFAULT_TIMEOUTS.problems() == ()
-    assert o2model.MINIMUM_TIMEOUTS.problems() == ()
+    assert o2configfs.DEFAULT_TIMEOUTS.problems() == ()
+    assert o2configfs.MINIMUM_TIMEOUTS.problems() == ()
     problems = Timeouts(6, 5000, 5000, 1999).problems()
     assert len(problems) == 3
     assert "dead_threshold 6 is below the minimum 7" in problems
@@ -348,7 +347,7 @@ def test_read_configfs_cluster_from_a_simulated_tree(tmp_path: Path) -> None:
     cluster = o2configfs.read_configfs_cluster(fs.root, "web")
     assert cluster is not None and cluster.is_registered and cluster.is_online
     assert cluster.local_node == o2configfs.RegisteredNode("ha1", 1, "10.0.0.1", 7777, True)
-    assert cluster.timeouts == o2model.DEFAULT_TIMEOUTS and cluster.fence_method == "reset"
+    assert cluster.timeouts == o2configfs.DEFAULT_TIMEOUTS and cluster.fence_method == "reset"
     (region,) = cluster.regions
     assert region.dev == "etherd!e0.1" and region.device == "/dev/etherd/e0.1" and region.pid is not None
     listing = oracle.parse_configfs_listing(fs.listing())
@@ -357,6 +356,29 @@ def test_read_configfs_cluster_from_a_simulated_tree(tmp_path: Path) -> None:
     (tmp_path / "config/cluster/web/heartbeat/mode").write_text("disk\n")
     with pytest.raises(ParseError):
         o2configfs.read_configfs_cluster(fs.root, "web")
+
+
+def test_read_configfs_cluster_local_only_reads_what_the_monitor_decides_on(tmp_path: Path) -> None:
+    fs = SimConfigfs(str(tmp_path / "config"))
+    fs.load()
+    fs.create_cluster("web")
+    fs.add_node("web", "ha1", num=1, address="10.0.0.1", port=7777, local=False)
+    fs.add_node("web", "ha2", num=2, address="10.0.0.2", port=7777, local=True)
+    fs.set_heartbeat_mode("web", HeartbeatMode.GLOBAL)
+    fs.start_region("web", WEB_REGIONS[0], "/dev/etherd/e0.1")
+    full = o2configfs.read_configfs_cluster(fs.root, "web")
+    light = o2configfs.read_configfs_cluster(fs.root, "web", local_only=True)
+    assert full is not None and light is not None
+    assert light.nodes == (o2configfs.RegisteredNode("ha2", 2, None, None, True),)
+    assert light.local_node is not None and full.local_node is not None
+    assert (light.local_node.name, light.local_node.num) == (full.local_node.name, full.local_node.num)
+    assert light.regions == (ActiveRegion(WEB_REGIONS[0]),) and light.heartbeat_mode is HeartbeatMode.GLOBAL
+    assert light.is_online and light.timeouts is None
+    fs.add_node("web", "ha3", num=3, address="10.0.0.3", port=7777, local=False)
+    (tmp_path / "config/cluster/web/node/ha2/local").write_text("0\n")
+    light = o2configfs.read_configfs_cluster(fs.root, "web", local_only=True)
+    assert light is not None and light.nodes == () and not light.is_registered
+    assert o2configfs.read_configfs_cluster(fs.root, "other", local_only=True) is None
 
 
 def test_configfs_listing_rejects_unknown_paths() -> None:

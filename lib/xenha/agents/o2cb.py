@@ -9,14 +9,12 @@ membership (`crm_node -l`): it generates the file, or refuses one that disagrees
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 
 from xenha import __version__, ocf
 from xenha.errors import ConfigError, NotInstalled, ParseError, ToolError
-from xenha.o2cb.configfs import RegisteredCluster, list_configfs_clusters, read_configfs_cluster
-from xenha.o2cb.model import (
+from xenha.o2cb.configfs import (
     DEFAULT_CONF,
     DEFAULT_CONFIGFS,
     DEFAULT_PORT,
@@ -26,10 +24,13 @@ from xenha.o2cb.model import (
     MINIMUM_TIMEOUTS,
     TIMEOUT_FILES,
     HeartbeatMode,
+    RegisteredCluster,
     Timeouts,
     is_cluster_name,
     is_node_name,
+    list_configfs_clusters,
     parse_ipv4,
+    read_configfs_cluster,
 )
 from xenha.ocf import ExitCode, log
 from xenha.ocf.context import Context, bind_handlers
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from xenha.o2cb.conf import ClusterConf
+    from xenha.o2cb.configfs import ActiveRegion
     from xenha.o2cb.membership import Member
-    from xenha.o2cb.model import ActiveRegion
     from xenha.ocf import Env, Handler
     from xenha.run import Result, Runner
 
@@ -416,70 +417,14 @@ def _o2cb(ctx: Context, p: Params, conf: str, *args: str) -> Result:
     return ctx.run(argv, ctx.deadline).raise_for_status(f"cluster {p.cluster}: o2cb {args[0]}")
 
 
-def query_members(ctx: Context) -> tuple[Member, ...]:
-    """Pacemaker's known nodes (`crm_node -l`); ToolError when it fails or names a node without a name yet."""
-    from xenha.o2cb.membership import parse_crm_node_list
-
-    result = ctx.run(["crm_node", "-l"], ctx.deadline).raise_for_status("crm_node -l")
-    members = parse_crm_node_list(result.stdout)
-    if not members:
-        raise ToolError("crm_node -l: listed no nodes")
-    for member in members:
-        if not member.name:
-            raise ToolError(f"crm_node -l: node id {member.id} has no name yet")
-        if not is_node_name(member.name):
-            raise ConfigError(f"Pacemaker node {member.name!r}: not usable as an O2CB node name")
-    return members
-
-
-def _resolve(ctx: Context, p: Params, name: str) -> str:
-    """The first IPv4 address of `name` (what `o2cb add-node` takes without --ip); loopback is refused."""
-    from xenha.o2cb.membership import parse_getent_ahosts
-
-    address = p.address_of(name)
-    if address is None:
-        result = ctx.run(["getent", "ahostsv4", name], ctx.deadline)
-        if result.rc == 2:
-            raise ConfigError(f"node {name}: its name does not resolve; add it to /etc/hosts or to addresses")
-        addresses = parse_getent_ahosts(result.raise_for_status(f"getent ahostsv4 {name}").stdout)
-        if not addresses:
-            raise ConfigError(f"node {name}: its name has no IPv4 address; set it in addresses")
-        address = addresses[0]
-    if address.startswith("127."):
-        raise ConfigError(
-            f"node {name}: resolves to loopback {address} (Debian's /etc/hosts default); "
-            "give its interconnect address in /etc/hosts or addresses"
-        )
-    return address
-
-
-def _write_file(path: str, text: str) -> None:
-    """Replace `path` atomically with mode 0644, as o2cb's write_file does (temporary file, then rename)."""
-    tmp = f"{path}.xenha.{os.getpid()}"
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ToolError(f"{path}: cannot write: {exc.strerror}") from exc
-
-
 def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, write: bool) -> None:
     """Generate or check cluster.conf; ConfigError (one line) when it cannot be used for this cluster.
 
     `members` is None when the membership is unknown (validate-all outside a running cluster): then only the file
     itself is checked.
     """
-    from xenha.o2cb.conf import ClusterConf, read_cluster_conf, render_cluster_conf
+    from xenha.o2cb.conf import ClusterConf, read_cluster_conf, write_cluster_conf
+    from xenha.o2cb.membership import interconnect_address
 
     try:
         existing = read_cluster_conf(p.conf)
@@ -493,7 +438,7 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
         strangers = sorted({name for name, _ in p.addresses} - {m.name for m in members})
         if strangers:
             _log.warning("cluster %s: addresses names %s, unknown to Pacemaker", p.cluster, ", ".join(strangers))
-        addresses = {m.name: _resolve(ctx, p, m.name) for m in members}
+        addresses = {m.name: interconnect_address(m.name, p.address_of(m.name), ctx.run, ctx.deadline) for m in members}
         twice = sorted({a for a in addresses.values() if list(addresses.values()).count(a) > 1})
         if twice:
             raise ConfigError(f"nodes share the address {', '.join(twice)}; set addresses")
@@ -502,7 +447,7 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
         if problems:
             raise ConfigError(f"generated {p.conf}: {'; '.join(problems)}")
         if write and wanted != existing:
-            _write_file(p.conf, render_cluster_conf(wanted))
+            write_cluster_conf(p.conf, wanted)
             _log.info("cluster %s: wrote %s for nodes %s", p.cluster, p.conf, ", ".join(m.name for m in members))
         return
     if existing is None:
@@ -525,6 +470,8 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
 
 def _write_timeouts(p: Params, cluster: RegisteredCluster) -> None:
     """Write the timeouts that differ, in a safe order; check the dead threshold took (it does not while hb runs)."""
+    import errno
+
     base = os.path.join(p.configfs, "cluster", p.cluster)
     for name, value in timeout_writes(cluster.timeouts, p.timeouts):
         path = os.path.join(base, TIMEOUT_FILES[name])
@@ -564,6 +511,8 @@ def _stop_conf(p: Params, ctx: Context, cluster: RegisteredCluster) -> str:
 
 def start(p: Params, ctx: Context) -> ExitCode:
     """Register the cluster, set its timeouts, start global heartbeat; succeed at once when already online."""
+    from xenha.o2cb.membership import query_members
+
     code, text = assess(_registered(p), p)
     if code == ExitCode.SUCCESS:
         _log.info("%s; start has nothing to do", text)
@@ -571,7 +520,7 @@ def start(p: Params, ctx: Context) -> ExitCode:
     others = [c for c in _require_configfs(p) if c != p.cluster]
     if others:
         raise ToolError(f"cluster {p.cluster}: configfs already holds O2CB cluster {others[0]} (the kernel allows one)")
-    _prepare_conf(p, ctx, query_members(ctx), write=True)
+    _prepare_conf(p, ctx, query_members(ctx.run, ctx.deadline), write=True)
     _o2cb(ctx, p, p.conf, "register-cluster", p.cluster)
     cluster = _registered(p)
     if cluster is None or not cluster.is_registered:
@@ -618,7 +567,7 @@ def stop(p: Params, ctx: Context) -> ExitCode:
 
 def monitor(p: Params, ctx: Context) -> ExitCode:
     """Read configfs (no fork): running, not running (also without configfs), or failed with the reason."""
-    code, text = assess(_registered(p), p)
+    code, text = assess(read_configfs_cluster(p.configfs, p.cluster, local_only=True), p)
     if code == ExitCode.ERR_GENERIC:
         raise ToolError(text)
     _log.debug("%s", text)
@@ -627,12 +576,14 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
 
 def validate_all(p: Params, ctx: Context) -> ExitCode:
     """Check the parameters, the o2cb tool, configfs, and cluster.conf (against the membership when it is known)."""
+    from xenha.o2cb.membership import query_members
+
     if ctx.paths.which("o2cb") is None:
         raise NotInstalled("o2cb: not installed (package ocfs2-tools)")
     _require_configfs(p)
     members: tuple[Member, ...] | None
     try:
-        members = query_members(ctx)
+        members = query_members(ctx.run, ctx.deadline)
     except (ToolError, ParseError, NotInstalled) as exc:
         _log.warning("membership unknown, cluster.conf checked alone: %s", exc.reason)
         members = None

@@ -7,8 +7,10 @@ print the same stanza syntax.
 
 from __future__ import annotations
 
-from xenha.errors import ParseError
-from xenha.o2cb.model import (
+import os
+
+from xenha.errors import ParseError, ToolError
+from xenha.o2cb.configfs import (
     MAX_NODE_NUMBER,
     HeartbeatMode,
     is_cluster_name,
@@ -37,6 +39,7 @@ __all__ = [
     "render_cluster_conf",
     "render_stanza",
     "scan_stanzas",
+    "write_cluster_conf",
 ]
 
 
@@ -321,3 +324,24 @@ def render_cluster_conf(conf: ClusterConf) -> str:
     for h in conf.heartbeats:
         out.append(render_stanza("heartbeat", (("cluster", h.cluster), ("region", h.region))))
     return "".join(out)
+
+
+def write_cluster_conf(path: str, conf: ClusterConf) -> None:
+    """Replace `path` with `conf` atomically, mode 0644, as o2cb's write_file does (temporary file, then rename);
+    ToolError when it cannot be written."""
+    tmp = f"{path}.xenha.{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_cluster_conf(conf))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ToolError(f"{path}: cannot write: {exc.strerror}") from exc

@@ -1,20 +1,30 @@
 """Inputs from outside O2CB that start and validate-all read: Pacemaker's membership (`crm_node -l`) and name
-resolution (`getent ahostsv4`, i.e. nsswitch, /etc/hosts first). Both are fixed printf formats, read with split.
+resolution (`getent ahostsv4`, i.e. nsswitch, /etc/hosts first): the parsers (fixed printf formats, read with
+split) and the two queries that run the tools.
 """
 
 from __future__ import annotations
 
-from xenha.errors import ParseError
-from xenha.o2cb.model import is_uint, numbered_lines, parse_ipv4
+from xenha.errors import ConfigError, ParseError, ToolError
+from xenha.o2cb.configfs import is_node_name, is_uint, numbered_lines, parse_ipv4
 from xenha.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final, Literal
 
+    from xenha.run import Deadline, Runner
+
     MemberStateName = Literal["member", "lost", ""]
 
-__all__ = ["Member", "MemberState", "parse_crm_node_list", "parse_getent_ahosts"]
+__all__ = [
+    "Member",
+    "MemberState",
+    "interconnect_address",
+    "parse_crm_node_list",
+    "parse_getent_ahosts",
+    "query_members",
+]
 
 
 class MemberState:
@@ -92,3 +102,38 @@ def parse_getent_ahosts(text: str) -> tuple[str, ...]:
         if address not in found:
             found.append(address)
     return tuple(found)
+
+
+def query_members(run: Runner, deadline: Deadline) -> tuple[Member, ...]:
+    """Pacemaker's known nodes (`crm_node -l`); ToolError when it fails or names a node without a name yet,
+    ConfigError for a name O2CB cannot use."""
+    result = run(["crm_node", "-l"], deadline).raise_for_status("crm_node -l")
+    members = parse_crm_node_list(result.stdout)
+    if not members:
+        raise ToolError("crm_node -l: listed no nodes")
+    for member in members:
+        if not member.name:
+            raise ToolError(f"crm_node -l: node id {member.id} has no name yet")
+        if not is_node_name(member.name):
+            raise ConfigError(f"Pacemaker node {member.name!r}: not usable as an O2CB node name")
+    return members
+
+
+def interconnect_address(name: str, given: str | None, run: Runner, deadline: Deadline) -> str:
+    """`given`, else the first IPv4 address of node `name` (what `o2cb add-node` takes without --ip); loopback and
+    names that do not resolve are ConfigErrors."""
+    address = given
+    if address is None:
+        result = run(["getent", "ahostsv4", name], deadline)
+        if result.rc == 2:
+            raise ConfigError(f"node {name}: its name does not resolve; add it to /etc/hosts or to addresses")
+        addresses = parse_getent_ahosts(result.raise_for_status(f"getent ahostsv4 {name}").stdout)
+        if not addresses:
+            raise ConfigError(f"node {name}: its name has no IPv4 address; set it in addresses")
+        address = addresses[0]
+    if address.startswith("127."):
+        raise ConfigError(
+            f"node {name}: resolves to loopback {address} (Debian's /etc/hosts default); "
+            "give its interconnect address in /etc/hosts or addresses"
+        )
+    return address
