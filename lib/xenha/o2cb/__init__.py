@@ -1,2 +1,2 @@
-"""OCFS2's o2cb cluster stack: names, modes and timeouts (model) and configfs (configfs), which the monitor reads;
-cluster.conf (conf) and Pacemaker's membership with name resolution (membership), which start reads."""
+"""OCFS2's o2cb cluster stack: names, modes, timeouts and what the kernel holds in configfs (configfs, the monitor's
+one module); cluster.conf (conf) and Pacemaker's membership with name resolution (membership), which start reads."""
