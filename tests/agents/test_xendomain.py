@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -18,22 +19,13 @@ from tests.fixtures import FIXTURES
 from tests.sim.conftest import LAB_SCRIPTS
 from xenha import ocf
 from xenha.agents import xendomain
-from xenha.agents.xendomain import (
-    AGENT,
-    TABLE,
-    Health,
-    StopStep,
-    assess,
-    create_argv,
-    migrate_argv,
-    migration_address,
-    params_from,
-    stop_plan,
-)
+from xenha.agents.xendomain import AGENT, TABLE, migration_address, params_from
 from xenha.errors import ConfigError, NotInstalled
 from xenha.ocf import Env, ExitCode
 from xenha.ocf.context import bind_handlers
 from xenha.run import Deadline, Result
+from xenha.xen.cmd import create_argv, migrate_argv
+from xenha.xen.domain import Health, StopStep, assess, stop_plan
 from xenha.xen.listing import parse_xl_list, parse_xm_list
 from xenha_sim import xensim
 from xenha_sim.world import World, add_node
@@ -207,7 +199,12 @@ def node(tmp_path):
 
 
 def env_of(action: str = "monitor", **params: str) -> Env:
-    environ = {"OCF_RESOURCE_INSTANCE": "web1", **{f"OCF_RESKEY_{k}": v for k, v in params.items()}}
+    # A run dir that cannot exist: nothing is remembered between these calls, nor written to the real /run/xenha.
+    environ = {
+        "OCF_RESOURCE_INSTANCE": "web1",
+        "XENHA_RUN_DIR": "/dev/null/xenha",
+        **{f"OCF_RESKEY_{k}": v for k, v in params.items()},
+    }
     return Env.from_environ(environ, ["XenDomainHA", action], resource_type="XenDomainHA")
 
 
@@ -438,6 +435,52 @@ def test_auto_toolstack_relearns_when_the_remembered_one_is_gone(node):
     script = Scripted().then("xm", "list", "web1", missing=True).then("xl", "list", "web1", stdout=one("xl"))
     assert node("monitor", script, tool=None).code == 0
     assert (node.run_dir / "XenDomainHA" / "toolstack").read_text() == "xl\n"
+
+
+def test_remembered_toolstack_that_prints_no_listing_is_replaced(node):
+    """The monitor reads its one listing itself; what it cannot read goes through open_toolstack, not run twice."""
+    remember(node, "xl")
+    script = Scripted().then("xl", "list", "web1", stdout="garbage\n").then("xm", "list", "web1", stdout=one("xm"))
+    assert node("monitor", script, tool=None).code == 0
+    assert (node.run_dir / "XenDomainHA" / "toolstack").read_text() == "xm\n"
+
+
+def _flag_strings(tool: str) -> list[str]:
+    if tool == "xm":
+        return ["".join(p) for p in itertools.product(*[(letter, "-") for letter in "rbpscd"])]
+    combos = itertools.product("r-", "b-", "p-", "s-", "-rscwS?", "d-")
+    return ["".join(p) for p in combos if p[3] == "s" or p[4] == "-"]  # xl prints a reason only with `s`
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_monitor_agrees_with_assess_on_every_state_string(node, tool):
+    """The monitor reads the listed state itself (no xenha.xen.domain on its path); assess is the reference."""
+    parse = parse_xl_list if tool == "xl" else parse_xm_list
+    for flags in _flag_strings(tool):
+        health = assess(parse(one(tool, flags=flags))[0])
+        expected = {Health.RUNNING: 0, Health.PAUSED: 0}.get(health, 1)
+        out = node("monitor", Scripted().then(tool, "list", "web1", stdout=one(tool, flags=flags)), tool=tool)
+        assert out.code == expected, (flags, health, out.stderr)
+
+
+def test_monitor_remembers_the_name_from_the_config_by_its_stat(node):
+    """Without the name parameter a monitor parses the config once, then only when the file changed."""
+    node.config.write_text("name = 'web1'\nmemory = 512\n")
+    assert node("monitor", Scripted().then("xl", "list", "web1", stdout=one("xl"))).code == 0
+    remembered = [p.name for p in (node.run_dir / "XenDomainHA").iterdir() if p.name.startswith("config-name.")]
+    assert len(remembered) == 1
+    # Same size, same mtime, same inode: the remembered name is used and the file is not read (it would say web2).
+    info = node.config.stat()
+    with open(node.config, "r+") as handle:
+        handle.write("name = 'web2'\nmemory = 512\n")
+    os.utime(node.config, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert node("monitor", Scripted().then("xl", "list", "web1", stdout=one("xl"))).code == 0
+    # A change the stat shows (here the size) makes the next monitor read the file again.
+    node.config.write_text("name = 'web2'\nmemory = 1024\n")
+    assert node("monitor", Scripted().then("xl", "list", "web2", stdout=one("xl", name="web2"))).code == 0
+    # A config that no longer parses: the resource's name, as before the cache existed.
+    node.config.write_text("import os\n")
+    assert node("monitor", Scripted().then("xl", "list", "web1", stdout=one("xl"))).code == 0
 
 
 def hangs(script: Scripted, *argv: str, after: float = 17.5) -> Scripted:

@@ -45,7 +45,7 @@ XEN_RA = "/usr/lib/ocf/resource.d/heartbeat/Xen"
 def _product() -> Any:
     """xenha.xen.listing when the product's parsers exist (they are written alongside the simulator)."""
     try:
-        from xenha.xen import listing as xen
+        from xenha.xen import api as xen
     except ImportError:
         return None
     return xen

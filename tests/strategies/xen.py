@@ -7,20 +7,10 @@ import string
 
 from hypothesis import strategies as st
 
-from xenha.xen.listing import (
-    ConfigValue,
-    DiskKind,
-    DiskSpec,
-    Domain,
-    DomainConfig,
-    DomainType,
-    DomainUptime,
-    DomUConfig,
-    SExpr,
-    Toolstack,
-    VifSpec,
-    XendStatus,
-)
+from tests.oracles.xen import DomainUptime
+from xenha.xen.config import ConfigValue, DiskKind, DiskSpec, DomainType, DomUConfig, VifSpec
+from xenha.xen.listing import Domain, Toolstack
+from xenha.xen.long import DomainConfig, SExpr, XendStatus
 
 __all__ = [
     "XL_COLUMN_SETS",

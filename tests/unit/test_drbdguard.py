@@ -25,7 +25,7 @@ from xenha.drbd.guard import (
 from xenha.drbd.model import DrbdVolume, Role
 from xenha.errors import NotInstalled, ParseError
 from xenha.run import Deadline, Result
-from xenha.xen.listing import parse_domu_config
+from xenha.xen.config import parse_domu_config
 
 PROC_84 = "reconstructed/proc_drbd/84_connected_{}.txt"
 PROC_9 = (

@@ -1,9 +1,11 @@
-"""Tests for xenha.xen.listing: every Xen fixture, all flag strings, grammar round trips and mutations."""
+"""Tests for xenha.xen: every Xen fixture, all flag strings, grammar round trips and mutations, hot and cold readers."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params, fixture_paths
+from tests.oracles.xen import parse_xl_info_value, parse_xm_uptime
 from tests.strategies.xen import (
     disk_specs,
     domu_configs,
@@ -27,36 +30,37 @@ from tests.strategies.xen import (
     xm_list_outputs,
 )
 from xenha.errors import ParseError
-from xenha.xen.listing import (
+from xenha.xen import api
+from xenha.xen import listing as listing_module
+from xenha.xen.config import (
     DiskKind,
     DiskSpec,
+    DomainType,
+    parse_disk_spec,
+    parse_domu_config,
+    parse_vif_spec,
+    read_domu_config,
+)
+from xenha.xen.ctl import is_control_domain
+from xenha.xen.listing import (
     Domain,
     DomainState,
-    DomainType,
-    MigrateOutcome,
-    MigrateStep,
     MigrationRole,
     ShutdownReason,
     Toolstack,
-    XendStatus,
-    XenErrorKind,
     classify_flags,
-    is_control_domain,
-    parse_disk_spec,
-    parse_domu_config,
+    parse_xl_list,
+    parse_xm_list,
+    says_no_such_domain,
+)
+from xenha.xen.long import XendStatus, parse_sxp, parse_xl_list_long, parse_xm_list_long, sxp_children, sxp_value
+from xenha.xen.messages import (
+    MigrateOutcome,
+    MigrateStep,
+    XenErrorKind,
     parse_migrate_transcript,
-    parse_sxp,
-    parse_vif_spec,
     parse_xen_error,
     parse_xl_info,
-    parse_xl_info_value,
-    parse_xl_list,
-    parse_xl_list_long,
-    parse_xm_list,
-    parse_xm_list_long,
-    parse_xm_uptime,
-    sxp_children,
-    sxp_value,
 )
 
 # Which parser reads which fixture; test_every_xen_fixture_has_a_parser keeps this complete.
@@ -499,7 +503,7 @@ def expected_state(flags: str) -> DomainState:
 ALL_64 = ["".join(p) for p in itertools.product(*[(letter, "-") for letter in "rbpscd"])]
 
 
-@pytest.mark.parametrize("toolstack", list(Toolstack))
+@pytest.mark.parametrize("toolstack", Toolstack.ALL)
 def test_all_64_flag_strings_classify_by_precedence(toolstack: Toolstack) -> None:
     assert len(set(ALL_64)) == 64
     for flags in ALL_64:
@@ -542,7 +546,7 @@ def test_shutdown_reason_letters() -> None:
     def reason(flags: str) -> ShutdownReason | None:
         return Domain("d", 1, 1, 1, flags, 0.0, Toolstack.XL).shutdown_reason
 
-    assert [reason(f"---s{c}-") for c in "-rscwS?"] == list(ShutdownReason)
+    assert [reason(f"---s{c}-") for c in "-rscwS?"] == list(ShutdownReason.ALL)
     assert reason("r-----") is None
 
 
@@ -565,7 +569,7 @@ def test_transient_names(
 ) -> None:
     domain = Domain(name, 7, 512, 1, "--p---", 1.0, toolstack)
     assert (domain.base_name, domain.migration_role, domain.state) == (base, role, state)
-    assert domain.to_json()["state"] == state.value
+    assert domain.to_json()["state"] == state
 
 
 def test_migrating_name_keeps_crashed_and_dying() -> None:
@@ -577,7 +581,7 @@ def test_inspect_json_has_exactly_the_documented_keys_and_states() -> None:
     domain = parse_xl_list(read("xl/list_xen4.4_crashed_dying.txt"))[2]
     assert set(domain.to_json()) == {"name", "domid", "memory_mib", "vcpus", "flags", "state"}
     allowed = {"running", "blocked", "paused", "shutdown", "crashed", "dying", "migrating"}
-    assert {state.value for state in DomainState} == allowed
+    assert set(DomainState.ALL) == allowed
 
 
 def test_unstarted_xend_domain() -> None:
@@ -999,3 +1003,147 @@ def test_xl_list_of_a_thousand_domains() -> None:
     )
     text = "\n".join([header, *(render_xl_row(domain, ()) for domain in domains)]) + "\n"
     assert parse_xl_list(text) == domains
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The hot readers: the split-based rows and the plain "no such domain" test agree with the regex reader and the
+# error classifier they stand in for
+
+
+def _regex_only(parse, text):  # type: ignore[no-untyped-def]
+    """`parse(text)` with the plain row readers switched off, so that every row goes to the regex reader."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(listing_module, "_plain_xl_row", lambda line: None)
+        patch.setattr(listing_module, "_plain_xm_row", lambda line: None)
+        return parse(text)
+
+
+def _same_reading(parse, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Both readers give the same domains, or the same ParseError."""
+    try:
+        fast = parse(text)
+    except ParseError as exc:
+        with pytest.raises(ParseError) as slow:
+            _regex_only(parse, text)
+        assert str(slow.value) == str(exc)
+        return
+    assert _regex_only(parse, text) == fast
+
+
+PLAIN_ROWS = [
+    "web1                                         7   512     1     -b----      12.3",
+    "guest 1 of 2                                 7   512     1     r-----       0.0",
+    "(null)                                       7   512     1     --psc-       1.2",
+    "Domain-e64b12a0-0493-44d7-afde-55c776513426  21  512     1     ----c-       1.0",
+    "web1\t7 512 1 -b---- 12.3",
+    " web1 7 512 1 -b---- 12.3",
+    "wéb1 7 512 1 -b---- 12.3",
+    "web1 7 512 1 ---c- 12.3",
+    "web1 7 512 1 rb---- 12.3 ",
+    "web1 7 512 1 ----c- 12.3",
+    "web1 7 512 1 -b---- 12.30",
+    "web1 7 512 1 -b---- 12.",
+    "web1 x 512 1 -b---- 12.3",
+    "web1 512 1 12.3",
+    "web1 7 512 1 -b---- 12.3 extra",
+]
+
+
+@pytest.mark.parametrize("row", PLAIN_ROWS)
+@pytest.mark.parametrize("parse", [parse_xl_list, parse_xm_list], ids=["xl", "xm"])
+def test_plain_rows_read_as_the_regex_reader_reads_them(parse, row: str) -> None:  # type: ignore[no-untyped-def]
+    _same_reading(parse, f"Name ID Mem VCPUs\tState\tTime(s)\n{row}\n")
+
+
+@MUTANTS
+@given(st.one_of(xl_list_outputs(), xm_list_outputs()), st.data())
+def test_plain_and_regex_readers_agree_on_mutated_listings(case: tuple[object, str], data: st.DataObject) -> None:
+    text = data.draw(mutations(case[1]))
+    for parse in (parse_xl_list, parse_xm_list):
+        _same_reading(parse, text)
+
+
+def test_plain_listing_needs_no_regex() -> None:
+    text = read("reconstructed/xl/list_single_domain.txt")
+    listing_module._PATTERNS.clear()
+    assert parse_xl_list(text)[0].name == "web01"
+    assert listing_module._PATTERNS == {}  # nothing compiled: `re` is not even imported for it
+
+
+NOT_FOUND_FIXTURES = (
+    "reconstructed/xl/error_list_unknown_name_stderr.txt",
+    "reconstructed/xl/error_list_unknown_domid_stderr.txt",
+    "reconstructed/xm/error_domain_does_not_exist_stderr.txt",
+    "xl/commitmsg_error_domain_does_not_exist.txt",
+)
+
+
+@pytest.mark.parametrize("relative", NOT_FOUND_FIXTURES)
+def test_no_such_domain_is_recognised_without_the_classifier(relative: str) -> None:
+    assert says_no_such_domain(read(relative))
+
+
+def _never_claims_more_than_the_classifier(text: str) -> None:
+    if says_no_such_domain(text):
+        assert parse_xen_error(text).kind is XenErrorKind.DOMAIN_NOT_FOUND, text
+
+
+@pytest.mark.parametrize("path", fixture_params("xl/*", "xm/*", "reconstructed/xl/*", "reconstructed/xm/*"))
+def test_no_such_domain_agrees_with_the_classifier_on_every_fixture(path: Path) -> None:
+    _never_claims_more_than_the_classifier(path.read_text())
+
+
+_NEAR_NOT_FOUND = [
+    "web1 is an invalid domain identifier (rc=-6)",
+    "web1 is an invalid domain identifier (rc=-3)",
+    "web1 is an invalid domain identifier",
+    " is an invalid domain identifier",
+    "web1  is an invalid domain identifier (rc=-06)",
+    "Error: Domain 'web1' does not exist.",
+    "Error: Domain '' does not exist.",
+    "Error: Domain 'web1' does not exist",
+    "libxl: error: libxl.c:87:libxl_ctx_alloc: cannot open libxc handle: Permission denied",
+]
+
+
+@FAST
+@given(st.lists(st.sampled_from(_NEAR_NOT_FOUND) | st.text(max_size=60), max_size=4), st.data())
+def test_no_such_domain_never_claims_more_than_the_classifier(lines: list[str], data: st.DataObject) -> None:
+    text = data.draw(mutations("\n".join(lines) + "\n")) if lines else ""
+    _never_claims_more_than_the_classifier(text)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Module layout: the api namespace, and a bounded config reader
+
+
+def test_api_offers_every_public_name_from_its_defining_module() -> None:
+    defined: dict[str, str] = {}
+    for module in api._NAMES:
+        names = importlib.import_module(f"xenha.xen.{module}").__all__
+        for name in names:
+            obj = getattr(importlib.import_module(f"xenha.xen.{module}"), name)
+            home = getattr(obj, "__module__", f"xenha.xen.{module}")
+            if home == f"xenha.xen.{module}" or not home.startswith("xenha.xen."):
+                defined[name] = module
+    assert {name: module for module, names in api._NAMES.items() for name in names} == defined
+    assert sorted(api.__all__) == sorted(defined)
+    for name, module in defined.items():
+        assert getattr(api, name) is getattr(importlib.import_module(f"xenha.xen.{module}"), name)
+    with pytest.raises(AttributeError):
+        api.no_such_name  # noqa: B018
+
+
+def test_config_reader_is_bounded_and_never_blocks(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.cfg"
+    os.mkfifo(fifo)
+    with pytest.raises(ParseError, match="name must be"):
+        read_domu_config(str(fifo))  # no writer: read at once as empty, never waited for
+    big = tmp_path / "big.cfg"
+    big.write_text("name = 'web1'\n" + "#" * 100 + "\n")
+    with pytest.raises(ParseError, match="larger than 64 bytes"):
+        read_domu_config(str(big), limit=64)
+    assert read_domu_config(str(big)).name == "web1"
+    crlf = tmp_path / "crlf.cfg"
+    crlf.write_bytes(b"name = 'web1'\r\nmemory = 512\r\n")
+    assert (read_domu_config(str(crlf)).name, read_domu_config(str(crlf)).memory_mib) == ("web1", 512)

@@ -1,57 +1,47 @@
-"""XenDomainHA: the OCF agent for one Xen domU (xl or xm), with a DRBD guard before start and live migration."""
+"""XenDomainHA: the OCF agent for one Xen domU (xl or xm), with a DRBD guard before start and live migration.
+
+The monitor (every 10 s, a fresh interpreter each time) runs one `xl list NAME` and imports only the OCF core, the
+runner and xenha.xen.listing: no config parsing (the name is a parameter, or remembered per config file), no
+toolstack client or error classifier unless the listing is not a plain answer, no `re`, no `json`, no logging
+unless a record passes the threshold. Start, stop, migration and validate-all import what they need (the toolstack
+client, configs, error classification, command lines, the DRBD guard) when they run.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
-from typing import Literal
 
 from xenha import __version__, ocf
 from xenha.errors import ArgsError, ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
-from xenha.ocf import Env, ExitCode
-from xenha.ocf.context import Context, bind_handlers
-from xenha.run import Deadline, Result, poll_until
-from xenha.xen.ctl import NoHypervisor, Tool, XenCtl, find_domain, open_toolstack
-from xenha.xen.listing import (
-    Domain,
-    DomainState,
-    DomUConfig,
-    MigrateOutcome,
-    MigrateStep,
-    MigrationRole,
-    ShutdownReason,
-    Toolstack,
-    XenErrorKind,
-    parse_domu_config,
-    parse_migrate_transcript,
-    parse_xen_error,
-    parse_xl_info,
-)
+from xenha.ocf import ExitCode, log
+from xenha.ocf.context import bind_handlers
+from xenha.ocf.params import BOOL_TEXT, name_problem, read_bool, read_int, read_list, read_pairs, read_path, read_str
+from xenha.paths import Paths
+from xenha.record import record
+from xenha.run import poll_until
+from xenha.state import StateDir
+from xenha.xen.listing import DomainState, Toolstack, find_domain, parse_xl_list, parse_xm_list, says_no_such_domain
 
-__all__ = [
-    "AGENT",
-    "HANDLERS",
-    "TABLE",
-    "DomainError",
-    "Health",
-    "Params",
-    "StopStep",
-    "assess",
-    "create_argv",
-    "main",
-    "migrate_argv",
-    "migration_address",
-    "params_from",
-    "stop_plan",
-]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Literal
 
-_log = ocf.log.get("xenha.xendomain")
+    from xenha.ocf import Env
+    from xenha.ocf.context import Context
+    from xenha.run import Deadline, Result, Runner
+    from xenha.xen.config import DomUConfig
+    from xenha.xen.ctl import Tool, XenCtl
+    from xenha.xen.domain import HealthName, StopStep
+    from xenha.xen.listing import Domain
 
-_BOOL_TEXT = "true/false (also yes/no, 1/0, on/off)"
+    NameSource = Literal["parameter", "config", "instance"]
+    ToolstackChoice = Literal["auto", "xl", "xm"]
+
+__all__ = ["AGENT", "HANDLERS", "TABLE", "DomainError", "Params", "main", "migration_address", "params_from"]
+
+_log = log.get("xenha.xendomain")
 
 AGENT = ocf.Agent(
     name="XenDomainHA",
@@ -106,6 +96,8 @@ AGENT = ocf.Agent(
             "domain name",
             "The domain's name as `xl list` shows it. Default: the `name` setting of the config file, else the "
             "resource's name. Set it when the config file may be missing (shared storage) or computes its name. "
+            "Without it, monitor and stop read the config file only when it changed: the name found in it is "
+            "remembered in /run/xenha/XenDomainHA with the file's modification time, size and inode. "
             "When it differs from the config, start passes it to `xl create` as `name=...`. Example: web1. "
             "Not reloadable.",
         ),
@@ -133,7 +125,7 @@ AGENT = ocf.Agent(
             "shutdown_acpi",
             "power button shutdown",
             "When true, stop asks for a clean shutdown with a virtual ACPI power button press (`xl trigger NAME "
-            "power`) instead of `xl shutdown`: for HVM guests without PV drivers. Value: " + _BOOL_TEXT + ". "
+            "power`) instead of `xl shutdown`: for HVM guests without PV drivers. Value: " + BOOL_TEXT + ". "
             "Default: false. Reloadable.",
             type="boolean",
             default="false",
@@ -187,7 +179,7 @@ AGENT = ocf.Agent(
             "a peer while Secondary here and no migration into this node is under way, or its data here is not "
             "UpToDate, or its state cannot be read; migrate_to refuses when the target cannot take the devices "
             "(not connected, data not UpToDate). Dual-primary devices (Primary on both nodes) pass the peer check. "
-            "Value: " + _BOOL_TEXT + ". Default: true. "
+            "Value: " + BOOL_TEXT + ". Default: true. "
             "Reloadable.",
             type="boolean",
             default="true",
@@ -207,7 +199,7 @@ AGENT = ocf.Agent(
             "publish vCPU count as utilization",
             "When true, a monitor of the running domU sets the resource's `cpu` utilization to its vCPU count "
             "(`crm_resource --utilization`), only when the value changed since it was last written. Make sure the "
-            "nodes have cpu utilization, or the resource may not be placed. Value: " + _BOOL_TEXT + ". "
+            "nodes have cpu utilization, or the resource may not be placed. Value: " + BOOL_TEXT + ". "
             "Default: false. Reloadable.",
             type="boolean",
             default="false",
@@ -218,7 +210,7 @@ AGENT = ocf.Agent(
             "publish memory as utilization",
             "When true, a monitor of the running domU sets the resource's `hv_memory` utilization to its memory in "
             "MiB as `xl list` shows it, only when the value changed since it was last written. Value: "
-            + _BOOL_TEXT
+            + BOOL_TEXT
             + ". Default: false. Reloadable.",
             type="boolean",
             default="false",
@@ -246,20 +238,16 @@ class DomainError(XenhaError):
 # ---------------------------------------------------------------------------------------------------------------------
 # Parameters
 
-NameSource = Literal["parameter", "config", "instance"]
-
-# Names as xend accepts them (XendDomainInfo._checkName: [A-Za-z0-9_.:/+-]) less `/`; libxl is laxer, but these are
-# the names a cluster admin uses, and they are safe in argv, log lines and state-file names.
-_NAME = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
-_TRUE = frozenset({"1", "true", "yes", "on", "y"})
-_FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 # Actions that cannot work without a readable config file; the others find the domain by name.
 _NEEDS_CONFIG = frozenset({"start", "validate-all"})
 _STATE_TOOLSTACK = "toolstack"
-_TOOLSTACKS: dict[str, Literal["auto", "xl", "xm"]] = {"auto": "auto", "xl": "xl", "xm": "xm"}
+# The name a config file gives its domain, per config path: "MTIME_NS SIZE INODE\nNAME\n" (see _config_name).
+_STATE_CONFIG_NAME = "config-name."
+_TOOLSTACKS: dict[str, ToolstackChoice] = {"auto": "auto", "xl": "xl", "xm": "xm"}
+_MAX_SECONDS = 2**31 - 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Params:
     """The validated parameters of one invocation."""
 
@@ -268,7 +256,7 @@ class Params:
     name_source: NameSource
     domu: DomUConfig | None
     config_problem: str | None
-    toolstack: Literal["auto", "xl", "xm"]
+    toolstack: ToolstackChoice
     shutdown_timeout: int | None
     shutdown_acpi: bool
     migration_address: tuple[tuple[str, str], ...]
@@ -287,10 +275,111 @@ class Params:
         return f"domU {self.name}"
 
 
+def params_from(env: Env) -> Params:
+    """Validate the parameters; the only place that raises ConfigError (and NotInstalled for a missing config).
+
+    Stop is lenient: a malformed optional parameter falls back to its default with a warning, so that stop still
+    finds and stops the domain; only a name that start would never have accepted makes it give up.
+    """
+    lenient = env.action == "stop"
+    problems: list[str] = []
+    params = env.params
+    config = read_str(params, "config")
+    name_param = read_str(params, "name")
+    if not config and env.action in _NEEDS_CONFIG:
+        raise ConfigError("config: parameter is required")
+
+    wants_domu = env.action in _NEEDS_CONFIG or env.action == "migrate_to"
+    domu: DomUConfig | None = None
+    config_name: str | None = None
+    problem: str | None = None
+    missing = False
+    if config and (wants_domu or not name_param):
+        try:
+            read_path(params, "config")
+        except ConfigError as exc:
+            problems.append(exc.reason)
+        else:
+            if wants_domu:
+                domu, problem, missing = _load_config(config)
+            else:
+                config_name, domu, problem = _config_name(config, env)
+    elif not config:
+        problem = "no config parameter"
+
+    source: NameSource
+    if name_param:
+        name, source = name_param, "parameter"
+    elif domu is not None:
+        name, source = domu.name, "config"
+    elif config_name:
+        name, source = config_name, "config"
+    else:
+        name, source = env.base_instance, "instance"
+    why = _name_problem(name)
+    if why is not None:
+        raise ConfigError(f"domU {name}: the name (from the {source}) {why}")
+
+    toolstack = read_str(params, "toolstack", "auto").lower()
+    if toolstack not in _TOOLSTACKS:
+        problems.append(f"toolstack={toolstack!r} is not auto, xl or xm")
+        toolstack = "auto"
+    options = _split_options(read_str(params, "migrate_options"), problems)
+    port = _int(params, "migration_port", problems)
+    if port is not None and not 0 < port < 65536:
+        problems.append(f"migration_port={port} is not a TCP port")
+        port = None
+    if port is not None and "-s" in options and toolstack != "xm":
+        problems.append("migration_port and `-s` in migrate_options both set the ssh command")
+    try:
+        addresses = read_pairs(params, "migration_address")
+    except ConfigError:
+        problems.append(f"migration_address={params.get('migration_address')!r}: not NODE=ADDRESS pairs")
+        addresses = ()
+    result = Params(
+        config=config,
+        name=name,
+        name_source=source,
+        domu=domu,
+        config_problem=problem,
+        toolstack=_TOOLSTACKS[toolstack],
+        shutdown_timeout=_int(params, "shutdown_timeout", problems),
+        shutdown_acpi=_bool(params, "shutdown_acpi", False, problems),
+        migration_address=addresses,
+        node_ip_attribute=read_str(params, "node_ip_attribute") or None,
+        migration_network_suffix=read_str(params, "migration_network_suffix"),
+        migrate_options=options,
+        migration_port=port,
+        drbd_guard=_bool(params, "drbd_guard", True, problems),
+        monitor_scripts=read_list(params, "monitor_scripts"),
+        autoset_cpu=_bool(params, "autoset_utilization_cpu", False, problems),
+        autoset_hv_memory=_bool(params, "autoset_utilization_hv_memory", False, problems),
+    )
+    if problems:
+        if not lenient:
+            raise ConfigError(f"{result.who}: " + "; ".join(problems))
+        _log.warning("%s: %s; using the defaults for stop", result.who, "; ".join(problems))
+    if problem is not None and env.action in _NEEDS_CONFIG:
+        if missing:
+            raise NotInstalled(f"{result.who}: {problem}")
+        # A config the literal parser cannot read (e.g. Python code in an old xm config) is still fine for
+        # `xl create`; only the guard needs its disks.
+        if env.action == "validate-all" or result.drbd_guard or source != "parameter":
+            raise ConfigError(f"{result.who}: {problem}")
+        _log.warning("%s: %s; starting without reading it (drbd_guard is off)", result.who, problem)
+    return result
+
+
 def _name_problem(name: str) -> str | None:
-    """Why `name` cannot be a managed domain's name, or None."""
-    if not _NAME.fullmatch(name):
-        return "must be 1-64 characters from A-Z a-z 0-9 _ . : + -"
+    """Why `name` cannot be a managed domain's name, or None.
+
+    Names as xend accepts them (XendDomainInfo._checkName: [A-Za-z0-9_.:/+-]) less `/` and a leading `-` (it would
+    reach `xl list` as an option); libxl is laxer, but these are the names a cluster admin uses, and they are safe in
+    argv, log lines and state-file names.
+    """
+    problem = name_problem(name, allowed=":+", max_len=64) if name else "empty"
+    if problem is not None:
+        return f"must be 1-64 characters from A-Z a-z 0-9 _ . : + -, not starting with - ({problem})"
     if name.isdigit():
         return "must not be all digits (xl would read it as a domain id)"
     if name == "Domain-0":
@@ -300,218 +389,83 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def _bool(env: Env, key: str, default: bool, problems: list[str]) -> bool:
-    raw = env.params.get(key)
-    if raw is None:
+def _bool(params: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+    try:
+        return read_bool(params, key, default)
+    except ConfigError:
+        problems.append(f"{key}={params[key]!r} is not a boolean ({BOOL_TEXT})")
         return default
-    text = raw.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False if text else default
-    problems.append(f"{key}={raw!r} is not a boolean")
-    return default
 
 
-def _int(env: Env, key: str, problems: list[str]) -> int | None:
-    raw = (env.params.get(key) or "").strip()
-    if not raw:
+def _int(params: Mapping[str, str], key: str, problems: list[str]) -> int | None:
+    """A non-negative integer parameter, None when empty."""
+    if not read_str(params, key):
         return None
-    if not (raw.isascii() and raw.isdigit()):
-        problems.append(f"{key}={raw!r} is not a non-negative integer")
+    try:
+        return read_int(params, key, 0, low=0, high=_MAX_SECONDS)
+    except ConfigError as exc:
+        problems.append(exc.reason)
         return None
-    return int(raw)
 
 
-def _pairs(raw: str, key: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
-    pairs: list[tuple[str, str]] = []
-    for word in raw.split():
-        node, sep, address = word.partition("=")
-        if not sep or not node or not address:
-            problems.append(f"{key}: {word!r} is not NODE=ADDRESS")
-            continue
-        pairs.append((node, address))
-    return tuple(pairs)
-
-
-def _split(raw: str, key: str, problems: list[str]) -> tuple[str, ...]:
-    if not raw.strip():
-        return ()
+def _split_options(raw: str, problems: list[str]) -> tuple[str, ...]:
+    """migrate_options split as a shell would; plain words without quotes or escapes need no shlex."""
+    if raw.isprintable() and not any(char in raw for char in "'\"\\"):
+        return tuple(raw.split())  # only ' ' separates words here, as in shlex
     import shlex
 
     try:
         return tuple(shlex.split(raw))
     except ValueError as exc:
-        problems.append(f"{key}: {exc}")
+        problems.append(f"migrate_options: {exc}")
         return ()
 
 
 def _load_config(path: str) -> tuple[DomUConfig | None, str | None, bool]:
     """(config, problem, missing): the parsed file, or why it could not be used."""
+    from xenha.xen.config import read_domu_config
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        return read_domu_config(path), None, False
     except FileNotFoundError:
         return None, f"config {path} does not exist on this node", True
     except OSError as exc:
         return None, f"config {path}: {exc.strerror}", True
-    try:
-        return parse_domu_config(text), None, False
     except ParseError as exc:
         return None, f"config {path}: {exc.reason}", False
 
 
-def params_from(env: Env) -> Params:
-    """Validate the parameters; the only place that raises ConfigError (and NotInstalled for a missing config).
+def _config_name(path: str, env: Env) -> tuple[str | None, DomUConfig | None, str | None]:
+    """(name, config, problem) for the actions that need only the domain's name from the config file.
 
-    Stop is lenient: a malformed optional parameter falls back to its default with a warning, so that stop still
-    finds and stops the domain; only a name that start would never have accepted makes it give up.
+    The name is remembered in the state directory with the file's mtime, size and inode, so a monitor without the
+    name parameter stats the file and reads one small state file instead of parsing the config every 10 s. The
+    config is parsed (and returned) only when the file changed; a state directory that cannot be written only
+    costs the next monitor a parse.
     """
-    lenient = env.action == "stop"
-    problems: list[str] = []
-    config = (env.params.get("config") or "").strip()
-    name_param = (env.params.get("name") or "").strip()
-    if not config and env.action in _NEEDS_CONFIG:
-        raise ConfigError("config: parameter is required")
-
-    domu: DomUConfig | None = None
-    problem: str | None = None
-    missing = False
-    if config and (env.action in _NEEDS_CONFIG or env.action == "migrate_to" or not name_param):
-        if not os.path.isabs(config):
-            problems.append(f"config={config!r} is not an absolute path")
-        else:
-            domu, problem, missing = _load_config(config)
-    elif not config:
-        problem = "no config parameter"
-
-    source: NameSource
-    if name_param:
-        name, source = name_param, "parameter"
-    elif domu is not None:
-        name, source = domu.name, "config"
-    else:
-        name, source = env.base_instance, "instance"
-    why = _name_problem(name)
-    if why is not None:
-        raise ConfigError(f"domU {name}: the name (from the {source}) {why}")
-
-    toolstack = (env.params.get("toolstack") or "auto").strip().lower()
-    if toolstack not in _TOOLSTACKS:
-        problems.append(f"toolstack={toolstack!r} is not auto, xl or xm")
-        toolstack = "auto"
-    options = _split(env.params.get("migrate_options") or "", "migrate_options", problems)
-    port = _int(env, "migration_port", problems)
-    if port is not None and not 0 < port < 65536:
-        problems.append(f"migration_port={port} is not a TCP port")
-        port = None
-    if port is not None and "-s" in options and toolstack != "xm":
-        problems.append("migration_port and `-s` in migrate_options both set the ssh command")
-    params = Params(
-        config=config,
-        name=name,
-        name_source=source,
-        domu=domu,
-        config_problem=problem,
-        toolstack=_TOOLSTACKS[toolstack],
-        shutdown_timeout=_int(env, "shutdown_timeout", problems),
-        shutdown_acpi=_bool(env, "shutdown_acpi", False, problems),
-        migration_address=_pairs(env.params.get("migration_address") or "", "migration_address", problems),
-        node_ip_attribute=(env.params.get("node_ip_attribute") or "").strip() or None,
-        migration_network_suffix=(env.params.get("migration_network_suffix") or "").strip(),
-        migrate_options=options,
-        migration_port=port,
-        drbd_guard=_bool(env, "drbd_guard", True, problems),
-        monitor_scripts=tuple((env.params.get("monitor_scripts") or "").split()),
-        autoset_cpu=_bool(env, "autoset_utilization_cpu", False, problems),
-        autoset_hv_memory=_bool(env, "autoset_utilization_hv_memory", False, problems),
-    )
-    if problems:
-        if not lenient:
-            raise ConfigError(f"{params.who}: " + "; ".join(problems))
-        _log.warning("%s: %s; using the defaults for stop", params.who, "; ".join(problems))
-    if problem is not None and env.action in _NEEDS_CONFIG:
-        if missing:
-            raise NotInstalled(f"{params.who}: {problem}")
-        # A config the literal parser cannot read (e.g. Python code in an old xm config) is still fine for
-        # `xl create`; only the guard needs its disks.
-        if env.action == "validate-all" or params.drbd_guard or source != "parameter":
-            raise ConfigError(f"{params.who}: {problem}")
-        _log.warning("%s: %s; starting without reading it (drbd_guard is off)", params.who, problem)
-    return params
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None, None, f"config {path} does not exist on this node"
+    except OSError as exc:
+        return None, None, f"config {path}: {exc.strerror}"
+    stamp = f"{info.st_mtime_ns} {info.st_size} {info.st_ino}"
+    state = StateDir(f"{Paths.from_environ(env.environ).run_dir}/{env.resource_type}")
+    remembered = (state.read(_STATE_CONFIG_NAME + path) or "").split("\n")
+    if len(remembered) >= 2 and remembered[0] == stamp and remembered[1]:
+        return remembered[1], None, None
+    domu, problem, _ = _load_config(path)
+    if domu is None:
+        return None, None, problem
+    try:
+        state.write(_STATE_CONFIG_NAME + path, f"{stamp}\n{domu.name}\n")
+    except (OSError, XenhaError) as exc:
+        _log.debug("config %s: name not remembered: %s", path, exc)
+    return domu.name, domu, None
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Pure decisions
-
-
-class Health(Enum):
-    """What one `xl list` row means for the resource."""
-
-    ABSENT = "absent"
-    RUNNING = "running"
-    PAUSED = "paused"
-    MIGRATING = "migrating"
-    CRASHED = "crashed"
-    SHUT_DOWN = "shut down"
-    DYING = "dying"
-
-
-def assess(domain: Domain | None) -> Health:
-    """Classify a listed domain (None: not listed). A domain xend knows but has not started (no id) is ABSENT."""
-    if domain is None or not domain.is_active:
-        return Health.ABSENT
-    state = domain.state
-    if state in (DomainState.RUNNING, DomainState.BLOCKED):
-        return Health.RUNNING
-    return {
-        DomainState.PAUSED: Health.PAUSED,
-        DomainState.MIGRATING: Health.MIGRATING,
-        DomainState.CRASHED: Health.CRASHED,
-        DomainState.SHUTDOWN: Health.SHUT_DOWN,
-        DomainState.DYING: Health.DYING,
-    }[state]
-
-
-def _failure_text(domain: Domain, health: Health) -> str:
-    """`crashed`, `shut down (reboot) but still present` ... for exit reasons."""
-    if health is Health.SHUT_DOWN:
-        reason = domain.shutdown_reason
-        detail = "" if reason is None or reason is ShutdownReason.POWEROFF else f" ({reason.value})"
-        return f"shut down{detail} but still present (flags {domain.flags})"
-    return f"{health.value} (flags {domain.flags})"
-
-
-@dataclass(frozen=True, slots=True)
-class StopStep:
-    """One domain stop acts on: its listed name, and whether it gets a clean shutdown before destroy."""
-
-    name: str
-    clean: bool
-    unpause: bool = False
-
-
-def stop_plan(domains: Sequence[Domain], name: str) -> tuple[StopStep, ...]:
-    """The domains that make up `name` here, in the order stop handles them.
-
-    A running domain under its own name (or xend's `migrating-NAME`, which is still running while xend copies it)
-    gets a clean shutdown first; a paused one is unpaused so it can act on the request. xl's `NAME--migratedaway`
-    (suspended, its memory sent) and `NAME--incoming` (not yet started) are destroyed at once, as is anything shut
-    down, crashed or dying.
-    """
-    steps: list[StopStep] = []
-    for domain in domains:
-        if domain.name is None or domain.base_name != name or not domain.is_active:
-            continue
-        role = domain.migration_role
-        health = assess(domain)
-        paused = domain.flags is not None and domain.flags[2] == "p"
-        clean_candidate = role is None or (role is MigrationRole.OUTGOING and domain.toolstack is Toolstack.XM)
-        clean = clean_candidate and health in (Health.RUNNING, Health.PAUSED, Health.MIGRATING)
-        steps.append(StopStep(domain.name, clean, unpause=clean and paused))
-    order = {None: 0, MigrationRole.OUTGOING: 1, MigrationRole.INCOMING: 2}
-    by_name = {d.name: d for d in domains}
-    return tuple(sorted(steps, key=lambda s: order[by_name[s.name].migration_role]))
 
 
 def migration_address(
@@ -528,53 +482,82 @@ def migration_address(
     return target, "node name"
 
 
-def create_argv(tool: Tool, config: str, name: str, *, override_name: bool) -> list[str]:
-    """`xl create CONFIG [name="NAME"]` / `xm create CONFIG [name=NAME]` (xl's parser wants the quotes, xm's none)."""
-    argv = [tool, "create", config]
-    if override_name:
-        argv.append(f'name="{name}"' if tool == "xl" else f"name={name}")
-    return argv
-
-
-def migrate_argv(tool: Tool, name: str, address: str, options: Sequence[str], port: int | None) -> list[str]:
-    """`xl migrate [OPTS] [-s "ssh -p PORT"] NAME ADDR` / `xm migrate --live [--port=PORT] [OPTS] NAME ADDR`."""
-    if tool == "xl":
-        extra = ["-s", f"ssh -p {port}"] if port is not None else []
-        return ["xl", "migrate", *options, *extra, name, address]
-    extra = [f"--port={port}"] if port is not None else []
-    return ["xm", "migrate", "--live", *extra, *options, name, address]
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # The toolstack at run time
 
 
-def _open(p: Params, ctx: Context, name: str | None) -> tuple[XenCtl, tuple[Domain, ...]]:
+def _open(
+    p: Params, ctx: Context, name: str | None, *, first: Result | XenhaError | None = None
+) -> tuple[XenCtl, tuple[Domain, ...]]:
     """Pick the toolstack and run the first listing with it; with `auto` that listing is the probe.
 
     The choice `auto` made is remembered in the state directory, so later monitors try it first; the other one is
-    tried only when the remembered one is gone or answers unusably, never when it hangs (xenctl.open_toolstack).
+    tried only when the remembered one is gone or answers unusably, never when it hangs (ctl.open_toolstack).
+    `first` is the outcome of that listing when the monitor ran it already with the chosen or remembered tool.
     Raises NotInstalled when no toolstack is installed, NoHypervisor when there is no Xen here, ToolError when the
     chosen one fails or times out.
     """
+    from xenha.xen.ctl import open_toolstack
+
     caps = ctx.paths.xen_capabilities
     if p.toolstack != "auto":
-        return open_toolstack((p.toolstack,), ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps)
-    cached = (ctx.state.read(_STATE_TOOLSTACK) or "").strip()
-    order: tuple[Tool, ...] = ("xm", "xl") if cached == "xm" else ("xl", "xm")
-    xen, listing = open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps)
+        order: tuple[Tool, ...] = (p.toolstack,)
+        return open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps, first=first)
+    cached = _remembered_toolstack(ctx)
+    order = ("xm", "xl") if cached == "xm" else ("xl", "xm")
+    xen, listing = open_toolstack(order, ctx.run, ctx.deadline, name=name, who=p.who, capabilities=caps, first=first)
     if xen.tool != cached:
         _remember_toolstack(ctx, xen.tool)
     return xen, listing
 
 
+def _remembered_toolstack(ctx: Context) -> Tool | None:
+    """The toolstack `auto` chose before (see _open), or None."""
+    cached = (ctx.state.read(_STATE_TOOLSTACK) or "").strip()
+    return "xl" if cached == "xl" else "xm" if cached == "xm" else None
+
+
+def _monitor_listing(p: Params, ctx: Context) -> tuple[Domain, ...]:
+    """The monitor's one `xl list NAME`, with the chosen toolstack or the one `auto` remembered.
+
+    A listing and "no such domain" are read here with xenha.xen.listing alone. Anything else (no toolstack
+    remembered yet, one that is missing, fails, hangs or prints what is not a listing) goes to _open, which reads
+    this same outcome rather than running the command again, and imports the toolstack client only then.
+    """
+    tool = p.toolstack if p.toolstack != "auto" else _remembered_toolstack(ctx)
+    if tool is None:
+        return _open(p, ctx, p.name)[1]
+    first: Result | XenhaError
+    try:
+        first = ctx.run([tool, "list", p.name], ctx.deadline)
+    except (NotInstalled, DeadlineExceeded) as exc:
+        first = exc
+    else:
+        if first.ok:
+            try:
+                return (parse_xl_list if tool == Toolstack.XL else parse_xm_list)(first.stdout)
+            except ParseError:
+                pass  # _open reads it again: for `auto` a listing it cannot parse means trying the other tool
+        elif not first.timed_out and says_no_such_domain(first.stderr):
+            return ()
+    return _open(p, ctx, p.name, first=first)[1]
+
+
 def _remember_toolstack(ctx: Context, tool: str) -> None:
+    """Remember what `auto` chose; at debug level, so that a probe on a freshly booted node stays quiet and light."""
     try:
         ctx.state.write(_STATE_TOOLSTACK, tool + "\n")
     except (OSError, XenhaError) as exc:
         _log.debug("toolstack %s: not remembered: %s", tool, exc)
     else:
-        _log.info("toolstack: using %s (remembered in %s)", tool, ctx.state.path)
+        _log.debug("toolstack: using %s (remembered in %s)", tool, ctx.state.path)
+
+
+def _is_not_found(stderr: str) -> bool:
+    """Whether a failed xl/xm command said the domain does not exist (the error classifier, on failure paths)."""
+    from xenha.xen.messages import XenErrorKind, parse_xen_error
+
+    return parse_xen_error(stderr).kind is XenErrorKind.DOMAIN_NOT_FOUND
 
 
 # Seconds between two listings while waiting for a domain to start, stop or arrive: short, because every stop after
@@ -588,20 +571,24 @@ _POLL = 0.25
 
 def start(p: Params, ctx: Context) -> ExitCode:
     """Create the domU unless it runs; DRBD guard first; then wait until it runs, within the op's budget."""
+    from xenha.xen.domain import Health, assess, failure_text
+
     xen, domains = _open(p, ctx, None)
     current = find_domain(domains, p.name)
     health = assess(current)
     if health in (Health.RUNNING, Health.PAUSED):
-        _log.info("%s: already running%s", p.who, " (paused)" if health is Health.PAUSED else "")
+        _log.info("%s: already running%s", p.who, " (paused)" if health == Health.PAUSED else "")
         return ExitCode.SUCCESS
-    if current is not None and health is not Health.ABSENT:
-        _log.warning("%s: leftover domain is %s; destroying it before the start", p.who, _failure_text(current, health))
+    if current is not None and health != Health.ABSENT:
+        _log.warning("%s: leftover domain is %s; destroying it before the start", p.who, failure_text(current, health))
         _destroy(xen, p.name, ctx.deadline)
-    incoming = find_domain(domains, f"{p.name}--incoming") if xen.tool == "xl" else None
+    incoming = find_domain(domains, f"{p.name}--incoming") if xen.tool == Toolstack.XL else None
     if incoming is not None:
         _log.info("%s: a live migration into this node is under way; waiting for it to finish", p.who)
         return _await_running(xen, p, ctx.deadline, "start")
     _guard_start(p, ctx)
+    from xenha.xen.cmd import create_argv
+
     override = p.name_source == "parameter" and (p.domu is None or p.domu.name != p.name)
     argv = create_argv(xen.tool, p.config, p.name, override_name=override)
     result = ctx.run(argv, ctx.deadline)
@@ -614,6 +601,8 @@ def start(p: Params, ctx: Context) -> ExitCode:
 
 def _tool_detail(result: Result) -> str:
     """What a failed xl/xm command said: its classified error, else its last line that is not progress chatter."""
+    from xenha.xen.messages import XenErrorKind, parse_xen_error
+
     error = parse_xen_error(result.stderr)
     if error.kind is not XenErrorKind.UNKNOWN:
         return error.message
@@ -641,27 +630,32 @@ def _guard_start(p: Params, ctx: Context) -> None:
 
 def _await_running(xen: XenCtl, p: Params, deadline: Deadline, action: str) -> ExitCode:
     """Poll `xl list NAME` until the domU runs for real (not paused, not --incoming); fail early if it died."""
-    seen: list[Health] = []
+    from xenha.xen.domain import Health, assess, failure_text
+
+    seen: list[HealthName] = []
 
     def check() -> ExitCode | None:
         domain = xen.domain(p.name, deadline)
         health = assess(domain)
         seen.append(health)
-        if health is Health.RUNNING:
+        if health == Health.RUNNING:
             return ExitCode.SUCCESS
         if domain is not None and health in (Health.CRASHED, Health.SHUT_DOWN, Health.DYING):
-            raise DomainError(f"{p.who}: {_failure_text(domain, health)} during {action}")
+            raise DomainError(f"{p.who}: {failure_text(domain, health)} during {action}")
         return None
 
     try:
         return poll_until(check, deadline, interval=_POLL, what=f"{p.who}: {action}")
     except DeadlineExceeded:
-        last = seen[-1].value if seen else "unknown"
+        last = seen[-1] if seen else "unknown"
         raise DeadlineExceeded(f"{p.who}: not running at the end of {action} (last seen: {last})") from None
 
 
 def stop(p: Params, ctx: Context) -> ExitCode:
     """Shut the domU down cleanly, destroy it if it does not finish in time; one `xl list` when it is not here."""
+    from xenha.xen.ctl import NoHypervisor
+    from xenha.xen.domain import stop_plan
+
     try:
         xen, domains = _open(p, ctx, None)
     except NoHypervisor as exc:
@@ -685,6 +679,8 @@ def _await_reboot(xen: XenCtl, p: Params, ctx: Context) -> tuple[StopStep, ...]:
     xl reboots a domU by destroying it and creating it again under the same name; in between, `xl list` shows the
     old one as `(null)` (GRAMMAR.md §4.3). Returning "stopped" then would let the new one run unmanaged.
     """
+    from xenha.xen.domain import stop_plan
+
     window = ctx.deadline.sub(5.0)
     _log.info("%s: not listed, but a nameless domain is; waiting up to %.0fs for a reboot", p.who, window.remaining())
 
@@ -717,7 +713,7 @@ def _stop_one(xen: XenCtl, p: Params, ctx: Context, step: StopStep) -> None:
         how = ("trigger", step.name, "power") if p.shutdown_acpi else ("shutdown", step.name)
         _log.info("%s: %s, waiting up to %.0fs", who, " ".join(how), limit.remaining())
         result = xen.call(*how, deadline=limit)
-        if result.failed and parse_xen_error(result.stderr).kind is XenErrorKind.DOMAIN_NOT_FOUND:
+        if result.failed and _is_not_found(result.stderr):
             return
         if result.failed:
             _log.warning("%s: clean shutdown refused (%s); destroying it", who, result.fail_reason)
@@ -751,7 +747,7 @@ def _destroy(xen: XenCtl, name: str, deadline: Deadline) -> None:
 
     def check() -> bool | None:
         result = xen.call("destroy", name, deadline=deadline)
-        if result.failed and parse_xen_error(result.stderr).kind is not XenErrorKind.DOMAIN_NOT_FOUND:
+        if result.failed and not _is_not_found(result.stderr):
             _log.warning("domU %s: destroy failed: %s", name, result.fail_reason)
         return True if xen.domain(name, deadline) is None else None
 
@@ -767,25 +763,32 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
 
     No Xen hypervisor here is 7 as well, for a probe and a recurring monitor alike: nothing can run on this node.
     A toolstack that is there but fails or hangs is 1, probes included: then the domU may be running unseen.
+    An absent domU is logged at debug only: Pacemaker records the result, and `logging` stays unimported. The
+    states are those of xenha.xen.domain.assess, read from the listed state so that a healthy monitor needs no more
+    than xenha.xen.listing (tests/agents/test_xendomain.py holds the two together on every state string).
     """
     try:
-        _, domains = _open(p, ctx, p.name)
-    except NoHypervisor as exc:
+        domains = _monitor_listing(p, ctx)
+    except NotInstalled as exc:
+        from xenha.xen.ctl import NoHypervisor
+
+        if not isinstance(exc, NoHypervisor):
+            raise
         # A probe on a node booted without Xen is routine; a recurring monitor finding it means the node changed
         # under a domU we thought ran here.
-        level = ocf.log.INFO if ctx.env.is_probe else ocf.log.WARNING
-        _log.log(level, "%s; nothing can run here, not running", exc.reason)
+        _log.log(log.INFO if ctx.env.is_probe else log.WARNING, "%s; nothing can run here, not running", exc.reason)
         return ExitCode.NOT_RUNNING
     domain = find_domain(domains, p.name)
-    health = assess(domain)
-    if domain is None or health is Health.ABSENT:
-        if not ctx.env.is_probe:
-            _log.info("%s: not running", p.who)
+    if domain is None or not domain.is_active:
+        _log.debug("%s: not running", p.who)
         return ExitCode.NOT_RUNNING
-    if health is Health.PAUSED:
+    state = domain.state
+    if state == DomainState.PAUSED:
         _log.warning("%s: paused", p.who)
-    elif health is not Health.RUNNING:
-        raise DomainError(f"{p.who}: {_failure_text(domain, health)}")
+    elif state not in (DomainState.RUNNING, DomainState.BLOCKED):
+        from xenha.xen.domain import assess, failure_text
+
+        raise DomainError(f"{p.who}: {failure_text(domain, assess(domain))}")
     if p.autoset_cpu or p.autoset_hv_memory:
         _update_utilization(p, ctx, domain)
     if ctx.env.check_level >= 10 and p.monitor_scripts:
@@ -838,17 +841,21 @@ def migrate_to(p: Params, ctx: Context) -> ExitCode:
     target = ctx.env.meta.get("migrate_target", "").strip()
     if not target:
         raise ArgsError(f"{p.who}: migrate_to needs the migrate_target meta attribute (set by Pacemaker)")
+    from xenha.xen.domain import Health, assess, failure_text
+
     xen, domains = _open(p, ctx, p.name)
     domain = find_domain(domains, p.name)
     health = assess(domain)
-    if health is Health.ABSENT:
+    if health == Health.ABSENT:
         raise DomainError(f"{p.who}: not running here, nothing to migrate to {target}")
     if domain is not None and health not in (Health.RUNNING, Health.PAUSED):
-        raise DomainError(f"{p.who}: {_failure_text(domain, health)}; not migrating to {target}")
+        raise DomainError(f"{p.who}: {failure_text(domain, health)}; not migrating to {target}")
     if target == ctx.env.node:
         _log.info("%s: migrate_target %s is this node; nothing to do", p.who, target)
         return ExitCode.SUCCESS
     _guard_migrate(p, ctx, target)
+    from xenha.xen.cmd import migrate_argv
+
     address, how = _resolve_address(p, ctx, target)
     argv = migrate_argv(xen.tool, p.name, address, p.migrate_options, p.migration_port)
     _log.info("%s: migrating to %s at %s (from %s)", p.who, target, address, how)
@@ -856,7 +863,7 @@ def migrate_to(p: Params, ctx: Context) -> ExitCode:
     if result.ok:
         _log.info("%s: migrated to %s", p.who, target)
         return ExitCode.SUCCESS
-    raise ToolError(_migration_failure(xen, p, ctx, target, result), argv=result.argv, rc=result.rc)
+    raise ToolError(_migration_failure(xen, p, target, result), argv=result.argv, rc=result.rc)
 
 
 def _guard_migrate(p: Params, ctx: Context, target: str) -> None:
@@ -888,11 +895,14 @@ def _resolve_address(p: Params, ctx: Context, target: str) -> tuple[str, str]:
     return migration_address(target, p.migration_address, attribute, p.migration_network_suffix)
 
 
-def _migration_failure(xen: XenCtl, p: Params, ctx: Context, target: str, result: Result) -> str:
+def _migration_failure(xen: XenCtl, p: Params, target: str, result: Result) -> str:
     """The exit reason of a failed migration, after making sure the guest keeps running here when it can."""
+    from xenha.xen.domain import Health, assess
+    from xenha.xen.messages import MigrateOutcome, parse_migrate_transcript, parse_xen_error
+
     detail = _migration_detail(result.stderr) or parse_xen_error(result.stderr).message or result.fail_reason
     undefined = False
-    if xen.tool == "xl":
+    if xen.tool == Toolstack.XL:
         transcript = parse_migrate_transcript(result.stderr)
         undefined = transcript.outcome in (MigrateOutcome.UNDEFINED, MigrateOutcome.CRASHED)
     if undefined:
@@ -902,26 +912,27 @@ def _migration_failure(xen: XenCtl, p: Params, ctx: Context, target: str, result
     except ToolError:
         domain = None
     health = assess(domain)
-    if health is Health.PAUSED:
+    if health == Health.PAUSED:
         xen.call("unpause", p.name)
         _log.warning("%s: paused after the failed migration; unpaused", p.who)
         health = Health.RUNNING
-    where = "it keeps running here" if health is Health.RUNNING else f"here it is {health.value}"
+    where = "it keeps running here" if health == Health.RUNNING else f"here it is {health}"
     return f"{p.who}: migration to {target} failed: {detail}; {where}"
-
-
-# The xl_migrate.c messages that say what went wrong, more precisely than the final verdict line (GRAMMAR.md §4.3).
-_MIGRATE_CAUSES = (
-    MigrateStep.TARGET_CREATE_FAILED.value,
-    MigrateStep.SENDER_SUSPEND_FAILED.value,
-    MigrateStep.SENDER_TARGET_FAILED.value,
-)
 
 
 def _migration_detail(stderr: str) -> str | None:
     """The line naming the cause of a failed `xl migrate`, or the last libxl error; None when there is none."""
+    from xenha.xen.messages import MigrateStep
+
+    # The xl_migrate.c messages that say what went wrong, more precisely than the final verdict line (GRAMMAR.md
+    # §4.3).
+    causes = (
+        MigrateStep.TARGET_CREATE_FAILED.value,
+        MigrateStep.SENDER_SUSPEND_FAILED.value,
+        MigrateStep.SENDER_TARGET_FAILED.value,
+    )
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    cause = next((line for line in lines if line.startswith(_MIGRATE_CAUSES)), None)
+    cause = next((line for line in lines if line.startswith(causes)), None)
     if cause is None:
         cause = next((line for line in reversed(lines) if line.startswith(("libxl: error:", "xc: error:"))), None)
     return None if cause is None else cause.rstrip(".")
@@ -961,11 +972,15 @@ def validate_all(p: Params, ctx: Context) -> ExitCode:
 
 
 def _validate_environment(p: Params, ctx: Context, tool: Tool) -> None:
+    from xenha.xen.ctl import XenCtl
+
     xen = XenCtl(tool, ctx.run, ctx.deadline, p.who, ctx.paths.xen_capabilities)
     running = xen.domain(p.name) is not None
     if not running and p.domu is not None and p.domu.memory_mib:
         result = xen.call("info")
         if result.ok:
+            from xenha.xen.messages import parse_xl_info
+
             try:
                 free = int(parse_xl_info(result.stdout).get("free_memory", "0"))
             except (ParseError, ValueError):
@@ -994,6 +1009,9 @@ TABLE: Mapping[str, Callable[[Params, Context], ExitCode]] = {
 HANDLERS = bind_handlers(AGENT, params_from, TABLE)
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
+) -> int:
     """The launcher's entry point: one action from argv, parameters from the environment."""
-    return ocf.run(AGENT, HANDLERS, os.environ if environ is None else environ, sys.argv if argv is None else argv)
+    handlers = HANDLERS if runner is None else bind_handlers(AGENT, params_from, TABLE, runner=runner)
+    return ocf.run(AGENT, handlers, os.environ if environ is None else environ, sys.argv if argv is None else argv)

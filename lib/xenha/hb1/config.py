@@ -37,9 +37,10 @@ from typing import Literal
 
 from xenha.errors import ArgsError, ConfigError, ParseError
 from xenha.run import Deadline, Runner
+from xenha.xen.config import DomUConfig, parse_domu_config
 from xenha.xen.ctl import Tool, XenCtl, find_domain
 from xenha.xen.ctl import open_toolstack as xenctl_open
-from xenha.xen.listing import Domain, DomUConfig, parse_domu_config
+from xenha.xen.listing import Domain
 
 __all__ = [
     "SCRIPT_PREFIX",

@@ -225,7 +225,7 @@ def _running_here(cli: _Cli) -> tuple[str, set[str]]:
 
 
 def _migrate_argv(tool: str, guest: str, address: str) -> list[str]:
-    from xenha.agents.xendomain import migrate_argv
+    from xenha.xen.cmd import migrate_argv
 
     return migrate_argv("xl" if tool == "xl" else "xm", guest, address, (), None)
 

@@ -194,8 +194,9 @@ def _guests(settings: BootSettings) -> list[Guest]:
 
 def _create(xen: Xen, guest: Guest, settings: BootSettings, ctx: GuardContext) -> str | None:
     """Create the guest and wait until it runs; None on success, else why not."""
-    from xenha.agents.xendomain import Health, assess, create_argv
-    from xenha.xen.listing import parse_xen_error
+    from xenha.xen.cmd import create_argv
+    from xenha.xen.domain import Health, assess
+    from xenha.xen.messages import parse_xen_error
 
     deadline = Deadline(settings.start_maxwait)
     result = ctx.run(create_argv(xen.tool, guest.config_path, guest.name, override_name=False), deadline)

@@ -52,10 +52,11 @@ from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
 from xenha.state import StateDir
-from xenha.xen.listing import Domain, MigrationRole, parse_xen_error
+from xenha.xen.listing import Domain, MigrationRole
+from xenha.xen.messages import parse_xen_error
 
 if TYPE_CHECKING:
-    from xenha.agents.xendomain import StopStep
+    from xenha.xen.domain import StopStep
 
 __all__ = [
     "ACTIONS",
@@ -123,7 +124,7 @@ def runs_on_peer(result: GuardResult) -> bool:
 
 def live_guests(domains: Sequence[Domain], guests: Sequence[Guest]) -> tuple[str, ...]:
     """The group's guests that exist here in any form (including a live migration's transient names)."""
-    from xenha.agents.xendomain import stop_plan
+    from xenha.xen.domain import stop_plan
 
     return tuple(g.name for g in guests if stop_plan(domains, g.name))
 
@@ -178,7 +179,7 @@ def _serialised(cfg: GroupConfig, ctx: Hb1Context) -> Iterator[None]:
 
 def _wait_until(xen: Xen, name: str, want_gone: bool, deadline: Deadline) -> Domain | None:
     """Poll the listing until `name` is gone (want_gone) or runs; the domain seen last, None when gone."""
-    from xenha.agents.xendomain import Health, assess
+    from xenha.xen.domain import Health, assess
 
     seen: list[Domain | None] = [None]
 
@@ -243,7 +244,8 @@ def _restore(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guests: Sequence[Guest
 
 def _start_one(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guest: Guest, domains: tuple[Domain, ...]) -> str:
     """Start one guest; returns what happened (`started`, `running`, `peer`, `migrating`) or raises XenhaError."""
-    from xenha.agents.xendomain import Health, assess, create_argv
+    from xenha.xen.cmd import create_argv
+    from xenha.xen.domain import Health, assess
 
     who = f"domU {guest.name}"
     current = find_domain(domains, guest.name)
@@ -266,7 +268,7 @@ def _start_one(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guest: Guest, domain
         verb = "refusing to start" if guard.verdict is Verdict.REFUSE else "cannot verify DRBD, not starting"
         raise XenhaError(f"{who}: {verb}: {guard.reason}")
     if current is not None and health is not Health.ABSENT:
-        _log.warning("%s: leftover domain is %s; destroying it before the start", who, health.value)
+        _log.warning("%s: leftover domain is %s; destroying it before the start", who, health)
         xen.call("destroy", guest.name, deadline=Deadline(_REQUEST_S))
         _wait_until(xen, guest.name, True, Deadline(cfg.destroy_maxwait))
     deadline = Deadline(cfg.start_maxwait)
@@ -276,7 +278,7 @@ def _start_one(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guest: Guest, domain
         raise ToolError(f"{who}: {xen.tool} create failed: {detail}", argv=result.argv, rc=result.rc)
     seen = _wait_until(xen, guest.name, False, deadline)
     if assess(seen) not in (Health.RUNNING, Health.PAUSED):
-        raise XenhaError(f"{who}: not running {cfg.start_maxwait:.0f}s after {xen.tool} create ({assess(seen).value})")
+        raise XenhaError(f"{who}: not running {cfg.start_maxwait:.0f}s after {xen.tool} create ({assess(seen)})")
     _log.info("%s: started", who)
     return "started"
 
@@ -318,7 +320,7 @@ def start(cfg: GroupConfig, ctx: Hb1Context) -> int:
 
 def _migrate(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guest: Guest) -> bool:
     """Live-migrate the guest to XENDOMAINS_MIGRATE's host; True when it left this node."""
-    from xenha.agents.xendomain import migrate_argv
+    from xenha.xen.cmd import migrate_argv
 
     assert cfg.migrate is not None
     who = f"domU {guest.name}"
@@ -433,7 +435,7 @@ def _move_away(cfg: GroupConfig, ctx: Hb1Context, xen: Xen, guest: Guest, step: 
 
 def stop(cfg: GroupConfig, ctx: Hb1Context) -> int:
     """Stop the group here (migrate, save or shut down each guest); 0 only when none of its guests is left here."""
-    from xenha.agents.xendomain import stop_plan
+    from xenha.xen.domain import stop_plan
 
     for note in cfg.notes:
         _log.warning("%s: %s", cfg.name, note)

@@ -90,7 +90,7 @@ def _with_marks(rows: list[Row], run_dir: str) -> list[Row]:
 
 def xen_rows(args: argparse.Namespace) -> list[Row]:
     """The Xen domains from the chosen source, as inspect JSON objects (the six documented keys only)."""
-    from xenha.xen import listing as xen
+    from xenha.xen import api as xen
 
     if args.xl_list:
         found: Sequence[xen.Domain | xen.DomainConfig] = xen.parse_xl_list(_read(args.xl_list))
