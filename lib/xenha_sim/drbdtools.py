@@ -983,10 +983,13 @@ def _s_role84(ctx: _Ctx, pos: list[str], opts: list[tuple[str, str]], io: _Io) -
 
 
 def _unconfigured84(ctx: _Ctx, res: str, vnr: str) -> bool:
-    """StandAlone and Diskless: drbdsetup prints `Unconfigured` (v84/drbdsetup.c role_scmd/cstate_scmd)."""
+    """StandAlone, Diskless and Secondary: drbdsetup prints `Unconfigured` (v84/drbdsetup.c role_scmd/cstate_scmd;
+    the kernel tears a device down only when nothing holds it, and a Primary is held). As sh-status does."""
+    kr = sim.kernel_res(ctx.state, ctx.node, res)
     return (
         sim.cstate_84(ctx.state, ctx.node, res, vnr) == "StandAlone"
         and sim.disk_state(ctx.state, ctx.node, res, vnr) == "Diskless"
+        and (kr is None or kr["role"] != "Primary")
     )
 
 
