@@ -31,7 +31,10 @@ How `run()` treats the child:
   to init rather than hanging the operation).
 - **Output** is decoded as subprocess's text mode did: the locale's encoding (UTF-8 in UTF-8 mode) with
   surrogateescape, then universal newlines. `input` is encoded the same way.
-- **Logging.** Every command at debug (argv, rc, elapsed), the last lines of stderr at warning when it fails.
+- **Logging.** Every command at debug (argv, rc, elapsed), and the last lines of stderr at debug when it fails.
+  Many failures are answers, not faults (`xl list NAME` of an absent guest exits 1, `drbdsetup status` of a resource
+  that is down exits 10); the caller knows which, and reports a real one in its exit reason, which ocf.run logs at
+  error. A monitor that finds nothing wrong therefore never sets up logging.
 """
 
 from __future__ import annotations
@@ -223,7 +226,7 @@ def run(
     log = _logger()
     log.debug("ran %s: rc=%s in %.3fs%s", list(argv), result.rc, elapsed, " (timed out)" if timed_out else "")
     if result.failed and result.stderr.strip():
-        log.warning("%s: %s", os.path.basename(argv[0]), " | ".join(result.stderr.strip().splitlines()[-3:]))
+        log.debug("%s: %s", os.path.basename(argv[0]), " | ".join(result.stderr.strip().splitlines()[-3:]))
     return result
 
 

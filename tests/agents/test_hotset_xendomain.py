@@ -81,14 +81,7 @@ def dom0(tmp_path: Path):  # type: ignore[no-untyped-def]
     return Dom0()
 
 
-# xenha.run logs the stderr of every failed command at warning, and `xl list NAME` of an absent guest exits 1 by
-# design: the record imports `logging` (and socket, re, enum with it) in every monitor of an absent guest, and puts a
-# warning in syslog every 10 s. The agent cannot turn that off through the Runner interface; strict, so that the
-# marker goes when xenha.run can run a command whose failure is an expected answer without a warning.
-RUNNER_WARNS = pytest.mark.xfail(
-    strict=True, reason="xenha.run logs a failed command's stderr at warning (needs a quiet run for `xl list NAME`)"
-)
-STATES = [pytest.param(True, id="running"), pytest.param(False, id="absent", marks=RUNNER_WARNS)]
+STATES = [pytest.param(True, id="running"), pytest.param(False, id="absent")]
 
 
 def assert_hot(loaded: set[str]) -> None:

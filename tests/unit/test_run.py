@@ -403,21 +403,19 @@ def test_runs_when_the_parents_own_stdio_is_closed(tmp_path):
     assert report.read_text() == repr((0, "in", "err\n", 0, "out\n", "err\n"))
 
 
-def test_every_command_is_logged_and_a_failure_with_its_stderr(monkeypatch):
+def test_every_command_is_logged_at_debug_and_a_failure_with_its_stderr(monkeypatch):
     records: list[tuple[str, str]] = []
 
     class Recorder:
         def debug(self, msg: str, *args: object) -> None:
             records.append(("debug", msg % args))
 
-        def warning(self, msg: str, *args: object) -> None:
-            records.append(("warning", msg % args))
-
     monkeypatch.setattr(runmod, "_logger", Recorder)
     run([SH, "-c", "echo one >&2; echo two >&2; exit 2"], Deadline(10))
     assert records[0][0] == "debug"
     assert records[0][1].startswith("ran ['/bin/sh', '-c', 'echo one >&2; echo two >&2; exit 2']: rc=2 in ")
-    assert records[1] == ("warning", "sh: one | two")
+    # at debug: many failures are answers (`xl list NAME` of an absent guest); the caller reports real ones
+    assert records[1] == ("debug", "sh: one | two")
 
 
 def test_result_is_a_frozen_value():
