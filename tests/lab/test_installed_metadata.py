@@ -27,9 +27,23 @@ def test_pacemaker_and_crmsh_read_the_metadata(installed, agent):
     )
     assert info.returncode == 0, info.stderr
     assert f"(ocf:xenha:{agent})" in info.stdout
+    # pacemaker says OCF_RA_VERSION_MINOR=1 and gets OCF 1.1: reloadable parameters and reload-agent
+    assert "<version>1.1</version>" in shown.stdout
+    if agent in ("XenDomainHA", "DrbdDualPrimary"):  # the agents with parameters a reload applies in place
+        assert 'reloadable="1"' in shown.stdout and '<action name="reload-agent"' in shown.stdout
+    # ocf-tester runs the agent with no OCF_RA_VERSION_* and validates with `xmllint --valid` (ra-api-1.dtd)
+    direct = subprocess.run(
+        [f"/usr/lib/ocf/resource.d/xenha/{agent}", "meta-data"],
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert 'reloadable="1"' not in direct.stdout and "reload-agent" not in direct.stdout
     lint = subprocess.run(
         ["xmllint", "--noout", "--valid", "-"],
-        input=shown.stdout,
+        input=direct.stdout,
         capture_output=True,
         text=True,
         cwd="/usr/share/resource-agents",

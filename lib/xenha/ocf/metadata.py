@@ -55,7 +55,9 @@ def render_metadata(agent: Agent, *, ocf_1_1: bool = False) -> str:
         etree.SubElement(elem, "content", content)
     actions = etree.SubElement(root, "actions")
     declared = list(agent.actions)
-    if ocf_1_1 and any(a.name == "reload" for a in declared) and not any(a.name == "reload-agent" for a in declared):
+    reloadable = any(p.reloadable for p in agent.parameters)
+    has_reload = any(a.name == "reload" for a in declared)
+    if ocf_1_1 and reloadable and has_reload and not any(a.name == "reload-agent" for a in declared):
         reload = next(a for a in declared if a.name == "reload")
         declared.insert(declared.index(reload) + 1, type(reload)("reload-agent", reload.timeout))
     for action in declared:
