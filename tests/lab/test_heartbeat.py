@@ -131,6 +131,7 @@ class HbLab:
         for group in GROUPS:
             script = ha / "resource.d" / f"xendomainsHA{group}"
             # a link keeps the group's name in argv[0]; the checkout launcher finds ../lib through it
+            script.unlink(missing_ok=True)  # the copy of /etc/ha.d may hold an installed one
             script.symlink_to(REPO / "heartbeat-v1" / "xendomainsHA")
             (nd / "default" / f"xendomainsHA{group}").write_text(
                 f"XENDOMAINS_AUTO={self.root}/auto/HA{group}\nXENDOMAINS_STOP_MAXWAIT=10\nXENHA_START_MAXWAIT=20\n"
