@@ -40,7 +40,7 @@ FORBIDDEN = (
 
 def startup_code(launcher: Path) -> str:
     """The launcher's own lines up to and including its import of main, with __file__ set: its start-up."""
-    lines = [line for line in launcher.read_text().splitlines()[1:] if not line.startswith("sys.exit(")]
+    lines = [line for line in launcher.read_text().splitlines()[1:] if not line.startswith(("sys.exit(", "finish("))]
     return f"__file__ = {str(launcher)!r}\n" + "\n".join(lines) + "\n"
 
 

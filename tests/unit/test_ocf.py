@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,31 @@ def test_op_timeouts_are_bounded(timeout, expected):
     from xenha.run import Deadline
 
     Deadline.from_timeout_ms(env.timeout_ms, default_s=20).remaining()  # never raises
+
+
+_FINISH = """
+import sys
+sys.path[:0] = [{lib!r}]
+from xenha.ocf.protocol import finish
+{hook}
+sys.stdout.write("out")  # buffered: a pipe is not a tty
+sys.stderr.write("err")
+finish(7)
+"""
+
+
+@pytest.mark.parametrize(
+    "hook", ["", "import atexit; atexit.register(lambda: print('hook', flush=True))"], ids=["fast", "exit-hook"]
+)
+def test_finish_flushes_and_exits_with_the_code(hook):
+    """finish() leaves without teardown, yet with stdout/stderr written; exit hooks, when any, still run."""
+    lib = str(Path(__file__).resolve().parents[2] / "lib")
+    done = subprocess.run(
+        ["/usr/bin/python3", "-IS", "-c", _FINISH.format(lib=lib, hook=hook)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 7
+    assert done.stdout == ("outhook\n" if hook else "out")
+    assert done.stderr == "err"
