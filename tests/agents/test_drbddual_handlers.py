@@ -527,12 +527,14 @@ def test_drbd9_monitor_of_a_resource_that_is_down_is_7(node):
 def test_promote_makes_a_secondary_primary(node):
     node.running(SECONDARY)
     node.then("drbdadm", "primary", RES, effect=node.becomes(PRIMARY))
+    node.then("crm_attribute", "--promotion", "--lifetime", "reboot", "--update", "10000")  # an action always writes
     assert node("promote").result == (0, None)
 
 
 def test_promote_passes_a_drbdconf_other_than_etc_drbd_conf_with_c(node):
     node.running(SECONDARY)
     node.then("drbdadm", "-c", str(node.conf), "primary", RES, effect=node.becomes(PRIMARY))
+    node.then("crm_attribute", "--promotion", "--lifetime", "reboot", "--update", "10000")  # an action always writes
     assert node("promote", drbdconf=str(node.conf)).result == (0, None)
 
 
@@ -540,6 +542,7 @@ def test_promote_with_promoted_max_2_and_allow_two_primaries_becomes_second_prim
     node.running(PEER_PRIMARY)
     node.then("drbdadm", "-d", "-v", "dump", RES, stdout=DUMP_TWO_PRIMARIES)
     node.then("drbdadm", "primary", RES, effect=node.becomes(BOTH_PRIMARY))
+    node.then("crm_attribute", "--promotion", "--lifetime", "reboot", "--update", "10000")  # an action always writes
     assert node("promote", meta=DUAL).result == (0, None)
 
 
@@ -601,6 +604,16 @@ def test_demote_makes_a_primary_secondary_and_recomputes_the_score(node):
     node.running(WAITING_PRIMARY)  # a Primary keeps the top score without its peer, a Secondary does not
     node.then("drbdadm", "secondary", RES, effect=node.becomes(WAITING))
     node.score(1000)
+    assert node("demote").result == (0, None)
+
+
+def test_demote_writes_the_score_even_when_run_remembers_the_same_value(node):
+    # Pacemaker drops a node's transient attributes when its controller restarts; /run still remembers 10000. A
+    # demote that skipped the "unchanged" score left that node unpromotable for good (fault matrix, controld-killed).
+    node.running(PRIMARY)
+    node.remember("score.drbd_r0", "10000")
+    node.then("drbdadm", "secondary", RES, effect=node.becomes(SECONDARY))
+    node.score(10000)
     assert node("demote").result == (0, None)
 
 

@@ -519,15 +519,19 @@ def observe(p: Params, ctx: Context) -> Observation:
 
 
 def _set_score(p: Params, ctx: Context, score: int | None, *, force: bool = False) -> None:
-    """Write the promotion score only when it changed since we last wrote it (remembered under /run), or `force`.
+    """Write the promotion score; a recurring monitor only when it changed since we last wrote it (remembered
+    under /run), every other action (and `force`) always.
 
-    The memory is per clone (`drbd_r0`, not `drbd_r0:1`), as the attribute is: crm_attribute --promotion names it
-    after OCF_RESOURCE_INSTANCE without the instance number.
+    Pacemaker forgets a node's transient attributes when that node's controller restarts or leaves, while /run
+    remembers what we wrote: an action is rare and Pacemaker is acting on the resource, so it always writes (a
+    demote that found its score "unchanged" once left a rejoined node unpromotable). The memory is per clone
+    (`drbd_r0`, not `drbd_r0:1`), as the attribute is: crm_attribute --promotion names it after
+    OCF_RESOURCE_INSTANCE without the instance number.
     """
     key = f"score.{ctx.env.base_instance}"
     last = ctx.state.read(key)
     wanted = "" if score is None else str(score)
-    if last is not None and last == wanted and not force:
+    if last is not None and last == wanted and not force and ctx.env.action == "monitor":
         return
     argv = ["crm_attribute", "--promotion", "--lifetime", "reboot"]
     argv += ["--delete"] if score is None else ["--update", wanted]
