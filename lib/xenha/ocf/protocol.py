@@ -217,6 +217,8 @@ def run(
     """Dispatch one action and map every outcome to an OCF exit code; the only place that does so."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    # One copy: os.environ decodes every key and value on each access, and raises twice for each absent one.
+    environ = dict(environ)
     env = Env.from_environ(environ, argv, resource_type=agent.name)
     if env.action == "meta-data":
         from xenha.ocf.metadata import caller_speaks_ocf_1_1, render_metadata  # lxml is imported only here
