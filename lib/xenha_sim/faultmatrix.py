@@ -355,6 +355,10 @@ FAULTS: tuple[Fault, ...] = (
         "link-cut-dual-primary",
         "replication link cut for 45 s while both nodes are Primary, then healed",
         _link_cut_dual_primary,
+        # Each Primary that loses its peer starts a new data generation (DRBD 8.4 after_state_ch, "lost contact to
+        # peer's copy of the data"), so the reconnect finds a split-brain and after-sb-2pri disconnect leaves both
+        # StandAlone: the guests must keep running on both sides, and the split-brain must be reported.
+        Expect(connected=False),
     ),
     Fault(
         "split-brain",
