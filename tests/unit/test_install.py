@@ -87,15 +87,14 @@ def _nobody() -> list[str]:
     return [runuser, "-u", "nobody", "--"]
 
 
-# Run a launcher as its interpreter would, then say which xenha it imported (even when main() exits).
+# Run a launcher as its interpreter would, then say which xenha it imported (at exit: an exit hook, which the
+# launcher's ocf.protocol.finish honours, runs however main() ends).
 _WHICH = """
-import sys
+import atexit, sys
 launcher = sys.argv[1]
 sys.argv = sys.argv[1:]
-try:
-    exec(compile(open(launcher).read(), launcher, "exec"), {"__name__": "__main__", "__file__": launcher})
-finally:
-    sys.stderr.write("xenha from " + sys.modules["xenha"].__file__ + "\\n")
+atexit.register(lambda: sys.stderr.write("xenha from " + sys.modules["xenha"].__file__ + "\\n"))
+exec(compile(open(launcher).read(), launcher, "exec"), {"__name__": "__main__", "__file__": launcher})
 """
 
 
