@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,10 +46,10 @@ XEN_RA = "/usr/lib/ocf/resource.d/heartbeat/Xen"
 def _product() -> Any:
     """xenha.xen.listing when the product's parsers exist (they are written alongside the simulator)."""
     try:
-        from xenha.xen import api as xen
+        from xenha.xen import listing, long, messages
     except ImportError:
         return None
-    return xen
+    return SimpleNamespace(**{n: getattr(m, n) for m in (listing, long, messages) for n in m.__all__})
 
 
 def _need_product() -> Any:

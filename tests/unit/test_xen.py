@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import os
@@ -30,7 +29,6 @@ from tests.strategies.xen import (
     xm_list_outputs,
 )
 from xenha.errors import ParseError
-from xenha.xen import api
 from xenha.xen import listing as listing_module
 from xenha.xen.config import (
     DiskKind,
@@ -1114,24 +1112,7 @@ def test_no_such_domain_never_claims_more_than_the_classifier(lines: list[str], 
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Module layout: the api namespace, and a bounded config reader
-
-
-def test_api_offers_every_public_name_from_its_defining_module() -> None:
-    defined: dict[str, str] = {}
-    for module in api._NAMES:
-        names = importlib.import_module(f"xenha.xen.{module}").__all__
-        for name in names:
-            obj = getattr(importlib.import_module(f"xenha.xen.{module}"), name)
-            home = getattr(obj, "__module__", f"xenha.xen.{module}")
-            if home == f"xenha.xen.{module}" or not home.startswith("xenha.xen."):
-                defined[name] = module
-    assert {name: module for module, names in api._NAMES.items() for name in names} == defined
-    assert sorted(api.__all__) == sorted(defined)
-    for name, module in defined.items():
-        assert getattr(api, name) is getattr(importlib.import_module(f"xenha.xen.{module}"), name)
-    with pytest.raises(AttributeError):
-        api.no_such_name  # noqa: B018
+# A bounded config reader
 
 
 def test_config_reader_is_bounded_and_never_blocks(tmp_path: Path) -> None:

@@ -90,20 +90,21 @@ def _with_marks(rows: list[Row], run_dir: str) -> list[Row]:
 
 def xen_rows(args: argparse.Namespace) -> list[Row]:
     """The Xen domains from the chosen source, as inspect JSON objects (the six documented keys only)."""
-    from xenha.xen import api as xen
+    from xenha.xen.listing import Domain, parse_xl_list, parse_xm_list
+    from xenha.xen.long import DomainConfig, parse_xl_list_long, parse_xm_list_long
 
     if args.xl_list:
-        found: Sequence[xen.Domain | xen.DomainConfig] = xen.parse_xl_list(_read(args.xl_list))
+        found: Sequence[Domain | DomainConfig] = parse_xl_list(_read(args.xl_list))
     elif args.xm_list:
-        found = xen.parse_xm_list(_read(args.xm_list))
+        found = parse_xm_list(_read(args.xm_list))
     elif args.xl_json:
-        found = xen.parse_xl_list_long(_read(args.xl_json))
+        found = parse_xl_list_long(_read(args.xl_json))
     elif args.xm_sxp:
-        found = xen.parse_xm_list_long(_read(args.xm_sxp))
+        found = parse_xm_list_long(_read(args.xm_sxp))
     elif Paths.from_environ(os.environ).which("xl"):
-        found = xen.parse_xl_list(_live(["xl", "list"]))
+        found = parse_xl_list(_live(["xl", "list"]))
     else:
-        found = xen.parse_xm_list(_live(["xm", "list"]))
+        found = parse_xm_list(_live(["xm", "list"]))
     return [{key: d.to_json().get(key) for key in _XEN_COLUMNS} for d in found]
 
 

@@ -1,6 +1,6 @@
 """Xen, by how often the code runs: `xl list` rows (listing: the only module a healthy monitor imports), the
 toolstack client (ctl), what a listed domain means (domain), xl/xm command lines (cmd), domU configs (config), long
-listings (long) and what xl/xm say on failure (messages). `xenha.xen.api` offers every name in one namespace.
+listings (long) and what xl/xm say on failure (messages).
 """
 
 __all__: list[str] = []
