@@ -98,8 +98,9 @@ AGENT = ocf.Agent(
             "resource's name. Set it when the config file may be missing (shared storage) or computes its name. "
             "Without it, monitor and stop read the config file only when it changed: the name found in it is "
             "remembered in /run/xenha/XenDomainHA with the file's modification time, size and inode. "
-            "When it differs from the config, start passes it to `xl create` as `name=...`. Example: web1. "
-            "Not reloadable.",
+            "When it differs from the config, start passes it to `xl create` as `name=...`. Unique: two resources "
+            "for one domain would run it twice. Example: web1. Not reloadable.",
+            unique=True,
         ),
         ocf.Parameter(
             "toolstack",
