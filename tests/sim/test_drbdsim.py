@@ -14,12 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES
+from tests.oracles import drbd_adm as adm
 from tests.oracles.drbd9_status_text import parse_status_text
+from tests.oracles.drbd_adm import ShKnown
 from tests.sim.conftest import Sim
-from xenha.drbd import adm, events2
+from xenha.drbd import events2
 from xenha.drbd import proc as drbd
 from xenha.drbd import status9 as drbd9
-from xenha.drbd.adm import ShKnown
+from xenha.drbd.adm import parse_drbdadm_error
 from xenha.drbd.model import ConnState, Role
 from xenha_sim import drbdsim as sim
 from xenha_sim import drbdtools as tools
@@ -118,7 +120,7 @@ def test_second_primary_refused_without_allow_two_primaries(h: Harness) -> None:
         "0: State change failed: (-1) Multiple primaries not allowed by config\n"
         "Command 'drbdsetup-84 primary 0' terminated with exit code 11\n"
     )
-    parsed = adm.parse_drbdadm_error(err)
+    parsed = parse_drbdadm_error(err)
     assert parsed.exit_code == 11 and parsed.failures[0].code == -1
     assert sim.can_become_primary(h.state, "ha2", "r0") == "(-1) Multiple primaries not allowed by config"
     # allow it online, as xenha's dual-primary live migration does (8.4 syntax)

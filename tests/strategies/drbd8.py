@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from xenha.drbd.adm import DstatePair, RolePair
+from tests.oracles.drbd_adm import DstatePair, RolePair
 from xenha.drbd.model import CONN_STATES, DISK_STATES, ROLES, ConnState, DiskState, Role
 from xenha.drbd.proc import (
     BuildKind,

@@ -12,6 +12,19 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import FIXTURES, fixture_params, fixture_paths
+from tests.oracles.drbd_adm import (
+    DstatePair,
+    RolePair,
+    ShKnown,
+    ShowOption,
+    ShowSection,
+    parse_cstate,
+    parse_drbdadm_version,
+    parse_drbdsetup_show,
+    parse_dstate,
+    parse_role,
+    parse_sh_status,
+)
 from tests.oracles.drbd_usermode_helper import parse_usermode_helper, read_usermode_helper
 from tests.strategies.drbd8 import (
     DIALECTS,
@@ -22,20 +35,7 @@ from tests.strategies.drbd8 import (
     proc_drbd,
     role_outputs,
 )
-from xenha.drbd.adm import (
-    DstatePair,
-    RolePair,
-    ShKnown,
-    ShowOption,
-    ShowSection,
-    parse_cstate,
-    parse_drbdadm_error,
-    parse_drbdadm_version,
-    parse_drbdsetup_show,
-    parse_dstate,
-    parse_role,
-    parse_sh_status,
-)
+from xenha.drbd.adm import parse_drbdadm_error
 from xenha.drbd.model import CONN_STATES, DISK_STATES, ROLES, ConnState, DiskState, Role, role_named
 from xenha.drbd.proc import (
     BuildKind,
