@@ -820,6 +820,16 @@ def test_start_guard_passes_and_creates(node):
     assert "DRBD guard: drbd r0 safe to use here" in out.stderr
 
 
+def test_start_refused_on_a_resource_drbddualprimary_marked_split_brain(node):
+    # the mark DrbdDualPrimary leaves under the same run directory (XENHA_RUN_DIR here, /run/xenha in production)
+    (node.run_dir / "DrbdDualPrimary").mkdir(parents=True)
+    (node.run_dir / "DrbdDualPrimary" / "split-brain.r0").write_text("0\n")
+    script = Scripted().then("xl", "list", stdout=listing("xl")).sh_dev()
+    out = node("start", script)
+    assert out.code != 0
+    assert "unresolved split-brain of r0" in out.stderr
+
+
 def test_start_waits_for_an_incoming_migration_instead_of_creating(node):
     script = Scripted().then("xl", "list", stdout=listing("xl", row("xl", "web1--incoming", "--p---")))
     absent(script, "xl").then("xl", "list", "web1", stdout=one("xl"))

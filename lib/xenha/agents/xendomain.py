@@ -621,7 +621,10 @@ def _guard_start(p: Params, ctx: Context) -> None:
     if p.domu is None:  # params_from refused a start without a readable config while the guard is on
         raise GuardRefused(f"{p.who}: cannot find its DRBD disks: {p.config_problem}")
     disks = drbd_disks(p.domu.disks)
-    result = check_start(disks, incoming=False, run=ctx.run, deadline=ctx.deadline, proc_drbd=ctx.paths.proc_drbd)
+    result = check_start(
+        disks, incoming=False, run=ctx.run, deadline=ctx.deadline, proc_drbd=ctx.paths.proc_drbd,
+        run_dir=ctx.paths.run_dir,
+    )  # fmt: skip
     if not result.is_safe:
         verb = "refusing to start" if result.verdict is Verdict.REFUSE else "cannot verify DRBD, not starting"
         raise GuardRefused(f"{p.who}: {verb}: {result.reason}")
@@ -875,7 +878,10 @@ def _guard_migrate(p: Params, ctx: Context, target: str) -> None:
     if p.domu is None:
         raise GuardRefused(f"{p.who}: not migrating to {target}: cannot find its DRBD disks: {p.config_problem}")
     disks = drbd_disks(p.domu.disks)
-    result = check_migrate(disks, target=target, run=ctx.run, deadline=ctx.deadline, proc_drbd=ctx.paths.proc_drbd)
+    result = check_migrate(
+        disks, target=target, run=ctx.run, deadline=ctx.deadline, proc_drbd=ctx.paths.proc_drbd,
+        run_dir=ctx.paths.run_dir,
+    )  # fmt: skip
     if not result.is_safe:
         raise GuardRefused(f"{p.who}: not migrating to {target}: {result.reason}; it keeps running here")
 
