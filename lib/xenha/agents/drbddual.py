@@ -518,9 +518,9 @@ def observe(p: Params, ctx: Context) -> Observation:
     return Observation(volumes=vols, major=proc.major)
 
 
-def _set_score(p: Params, ctx: Context, score: int | None, *, force: bool = False) -> None:
+def _set_score(p: Params, ctx: Context, score: int | None) -> None:
     """Write the promotion score; a recurring monitor only when it changed since we last wrote it (remembered
-    under /run), every other action (and `force`) always.
+    under /run), every other action (a probe too) always.
 
     Pacemaker forgets a node's transient attributes when that node's controller restarts or leaves, while /run
     remembers what we wrote: an action is rare and Pacemaker is acting on the resource, so it always writes (a
@@ -531,7 +531,7 @@ def _set_score(p: Params, ctx: Context, score: int | None, *, force: bool = Fals
     key = f"score.{ctx.env.base_instance}"
     last = ctx.state.read(key)
     wanted = "" if score is None else str(score)
-    if last is not None and last == wanted and not force and ctx.env.action == "monitor":
+    if last is not None and last == wanted and ctx.env.action == "monitor" and not ctx.env.is_probe:
         return
     argv = ["crm_attribute", "--promotion", "--lifetime", "reboot"]
     argv += ["--delete"] if score is None else ["--update", wanted]
@@ -724,7 +724,7 @@ def monitor(p: Params, ctx: Context) -> ExitCode:
     code, why = monitor_code(obs, split_brain=split_brain)
     if obs.health != Health.STOPPED or not ctx.env.is_probe:
         # a probe rewrites the score: pacemaker drops transient attributes when it restarts, /run/xenha stays
-        _set_score(p, ctx, _score(obs, p, split_brain=why == "split-brain"), force=ctx.env.is_probe)
+        _set_score(p, ctx, _score(obs, p, split_brain=why == "split-brain"))
     if code in (ExitCode.DEGRADED, ExitCode.DEGRADED_PROMOTED):
         _log.info("drbd %s: degraded: %s, disks %s", p.resource, obs.cstates, obs.disks)
     if why == "split-brain":

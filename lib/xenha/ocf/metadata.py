@@ -10,6 +10,8 @@ OCF 1.0 document, with the DOCTYPE and the old `reload` action. Both documents d
 
 from __future__ import annotations
 
+from xenha.ocf.decl import Action
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,7 +61,7 @@ def render_metadata(agent: Agent, *, ocf_1_1: bool = False) -> str:
     has_reload = any(a.name == "reload" for a in declared)
     if ocf_1_1 and reloadable and has_reload and not any(a.name == "reload-agent" for a in declared):
         reload = next(a for a in declared if a.name == "reload")
-        declared.insert(declared.index(reload) + 1, type(reload)("reload-agent", reload.timeout))
+        declared.insert(declared.index(reload) + 1, Action("reload-agent", reload.timeout))
     for action in declared:
         attrs = {"name": action.name, "timeout": f"{action.timeout}s"}
         if action.interval is not None:
