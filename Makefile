@@ -10,7 +10,7 @@ INSTALL_ARGS = --destdir "$(DESTDIR)" --prefix "$(PREFIX)" --ocf-root "$(OCF_ROO
 DEB_RUNTIME = python3 python3-lxml python3-daemon python3-filelock
 DEB_TEST    = python3-pytest python3-hypothesis python3-venv python3-pip libxml2-utils resource-agents \
               pacemaker pacemaker-cli-utils corosync crmsh fence-agents vblade drbd-utils iproute2 procps \
-              aoetools heartbeat make git
+              aoetools heartbeat pcs make git
 
 .PHONY: all deps dev-tools install uninstall install-lab uninstall-lab lint typecheck test test-fast check bench bench-scale clean
 
