@@ -3,6 +3,7 @@ mutations."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -909,3 +910,16 @@ def test_drbdsetup_show_allow_two_primaries(text: str, expected: bool) -> None:
 def test_drbdsetup_show_rejects(text: str) -> None:
     with pytest.raises(ParseError):
         parse_drbdsetup_show(text)
+
+
+def test_read_proc_drbd_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "drbd"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="a FIFO, not a regular file"):
+        read_proc_drbd(fifo)
+    with pytest.raises(OSError, match="a directory, not a regular file"):
+        read_proc_drbd(tmp_path)
+    big = tmp_path / "big"
+    big.write_bytes(b"version: 8.4.11 (api:1/proto:86-101)\n" + b" " * (5 << 20))
+    with pytest.raises(ParseError, match="more than"):
+        read_proc_drbd(big)

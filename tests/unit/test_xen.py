@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from tests.strategies.xen import (
     xm_list_outputs,
 )
 from xenha.errors import ParseError
+from xenha.run import Deadline
 from xenha.xen import listing as listing_module
 from xenha.xen.config import (
     DiskKind,
@@ -1118,8 +1120,12 @@ def test_no_such_domain_never_claims_more_than_the_classifier(lines: list[str], 
 def test_config_reader_is_bounded_and_never_blocks(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.cfg"
     os.mkfifo(fifo)
-    with pytest.raises(ParseError, match="name must be"):
-        read_domu_config(str(fifo))  # no writer: read at once as empty, never waited for
+    began = time.monotonic()
+    with pytest.raises(OSError, match="a FIFO, not a regular file"):
+        read_domu_config(str(fifo), deadline=Deadline(5.0))  # no writer: refused at once, never waited for
+    assert time.monotonic() - began < 1.0
+    with pytest.raises(OSError, match="a directory, not a regular file"):
+        read_domu_config(str(tmp_path))
     big = tmp_path / "big.cfg"
     big.write_text("name = 'web1'\n" + "#" * 100 + "\n")
     with pytest.raises(ParseError, match="larger than 64 bytes"):
@@ -1128,3 +1134,16 @@ def test_config_reader_is_bounded_and_never_blocks(tmp_path: Path) -> None:
     crlf = tmp_path / "crlf.cfg"
     crlf.write_bytes(b"name = 'web1'\r\nmemory = 512\r\n")
     assert (read_domu_config(str(crlf)).name, read_domu_config(str(crlf)).memory_mib) == ("web1", 512)
+
+
+def test_has_hypervisor_refuses_a_fifo_or_a_directory_at_once(tmp_path: Path) -> None:
+    from xenha.xen.ctl import has_hypervisor
+
+    fifo = tmp_path / "capabilities"
+    os.mkfifo(fifo)
+    assert has_hypervisor(str(fifo)) is None  # says nothing, never waits for a writer
+    assert has_hypervisor(str(tmp_path)) is None
+    (tmp_path / "xen").mkdir()
+    (tmp_path / "xen" / "capabilities").write_text("control_d\n")
+    assert has_hypervisor(str(tmp_path / "xen" / "capabilities")) is True
+    assert has_hypervisor(str(tmp_path / "nothere" / "capabilities")) is False

@@ -12,6 +12,7 @@ refer to shared/fixtures/GRAMMAR.md, fixture names to files under shared/fixture
 
 from __future__ import annotations
 
+import errno
 import os
 
 from xenha.drbd.model import (
@@ -23,6 +24,7 @@ from xenha.drbd.model import (
     role_named,
 )
 from xenha.errors import ParseError
+from xenha.files import FileRefused, read_bytes
 from xenha.record import record
 
 TYPE_CHECKING = False
@@ -594,22 +596,15 @@ def _build_line(line: str) -> tuple[BuildName | None, str | None]:
 
 
 def read_proc_drbd(path: str | os.PathLike[str]) -> ProcDrbd:
-    """Read (at most MAX_BYTES, never waiting on a FIFO) and parse a /proc/drbd file; OSError propagates.
+    """Read (xenha.files: at most MAX_BYTES, never waiting on a FIFO) and parse a /proc/drbd file; OSError propagates.
 
-    No file means the drbd module is not loaded (FileNotFoundError); more than MAX_BYTES is a ParseError.
+    No file means the drbd module is not loaded (FileNotFoundError); a FIFO, directory or device is a
+    files.FileRefused; more than MAX_BYTES is a ParseError. procfs never sleeps on a server: no deadline, no thread.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise ParseError(_PROC, 0, os.fspath(path), f"more than {MAX_BYTES} bytes")
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return parse_proc_drbd(b"".join(chunks).decode("utf-8", "surrogateescape"))
+        data = read_bytes(os.fspath(path), limit=MAX_BYTES)
+    except FileRefused as exc:
+        if exc.errno == errno.EFBIG:
+            raise ParseError(_PROC, 0, os.fspath(path), f"more than {MAX_BYTES} bytes") from None
+        raise
+    return parse_proc_drbd(data.decode("utf-8", "surrogateescape"))

@@ -7,7 +7,6 @@ Start, validate-all, migrate_to (the DRBD guard), the boot guard and heartbeat v
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,10 @@ from functools import cache
 from typing import TypeAlias
 
 from xenha.errors import ParseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.run import Deadline
 
 __all__ = [
     "CONFIG_MAX_BYTES",
@@ -505,23 +508,21 @@ def parse_domu_config(text: str) -> DomUConfig:
 CONFIG_MAX_BYTES = 1 << 20
 
 
-def read_domu_config(path: str, *, limit: int = CONFIG_MAX_BYTES) -> DomUConfig:
-    """Read (at most `limit` bytes, never blocking on a FIFO) and parse a domU config file.
+def read_domu_config(path: str, *, limit: int = CONFIG_MAX_BYTES, deadline: Deadline | None = None) -> DomUConfig:
+    """Read (xenha.files: at most `limit` bytes, a regular file only, before `deadline`) and parse a domU config.
 
-    Raises OSError when it cannot be read (FileNotFoundError when absent) and ParseError when it is not a config.
+    Raises OSError when it cannot be read (FileNotFoundError when absent, files.FileRefused for a FIFO, a directory
+    or a device), DeadlineExceeded when its file system does not answer in time (a dead NFS or OCFS2 mount), and
+    ParseError when it is larger than `limit` or not a config.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    import errno
+
+    from xenha.files import FileRefused, read_bytes
+
     try:
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ParseError("domU config", 0, "", f"{path} is larger than {limit} bytes")
-    return parse_domu_config(b"".join(chunks).decode("utf-8", "replace"))
+        data = read_bytes(path, limit=limit, deadline=deadline)
+    except FileRefused as exc:
+        if exc.errno == errno.EFBIG:
+            raise ParseError("domU config", 0, "", f"{path} is larger than {limit} bytes") from None
+        raise
+    return parse_domu_config(data.decode("utf-8", "replace"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from xenha.errors import DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
+from xenha.files import read_bytes
 from xenha.record import record
 from xenha.xen.listing import Toolstack, find_domain, parse_xl_list, parse_xm_list, says_no_such_domain
 
@@ -77,20 +78,14 @@ def has_hypervisor(path: str = CAPABILITIES) -> bool | None:
 
     Linux creates /proc/xen only when it runs on Xen (drivers/xen/xenbus/xenbus_probe.c xenbus_init, the xenfs mount
     point); the directory without the file is xenfs not mounted, which says nothing: None, as for an unreadable file.
-    procfs, so the read is bounded and never blocks (O_NONBLOCK: a FIFO put there must not hang an op).
+    procfs, read with xenha.files (bounded, never blocking: a FIFO or a directory put there is refused, None).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        text = read_bytes(path, limit=_CAPABILITIES_MAX).decode("ascii", "replace")
     except (FileNotFoundError, NotADirectoryError):
         return None if os.path.isdir(os.path.dirname(path) or ".") else False
     except OSError:
         return None
-    try:
-        text = os.read(fd, _CAPABILITIES_MAX).decode("ascii", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     return is_control_domain(text)
 
 

@@ -1,0 +1,146 @@
+"""Bounded reads of the files a parameter, the environment or the kernel names: one reader for every agent.
+
+`read_bytes` never waits on a FIFO (O_NONBLOCK), never opens a device or a directory (the kind is checked with
+stat before the open, so that opening has no side effect such as arming a watchdog or rewinding a tape, and with
+fstat after it, so that a swap in between is caught), reads at most `limit` bytes, and gives up at the op's
+deadline. The deadline matters for files on a network or cluster file system: stat, open and read on a dead NFS
+or OCFS2 mount sleep in the kernel until the server or the cluster answers, and no flag avoids that. When the
+caller gives a finite deadline, the work is done in a helper thread and the caller waits for it no longer than
+the deadline; a thread still stuck is left behind (NFS and OCFS2 sleep killably, so it ends with the process,
+which launchers end with os._exit). Files in /proc, /sys and configfs never sleep like that: their readers pass
+no deadline and pay for no thread.
+
+On the hot path: imports only os, errno (built in), _thread (built in, loaded by the interpreter at start-up) and
+xenha.errors.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from xenha.errors import DeadlineExceeded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.run import Deadline
+
+__all__ = ["FileRefused", "read_bytes", "read_text"]
+
+# st_mode file types (stat.S_IF*, spelt out so that this module does not import stat).
+_S_IFMT = 0o170000
+_KINDS = {
+    0o010000: "a FIFO",
+    0o020000: "a character device",
+    0o040000: "a directory",
+    0o060000: "a block device",
+    0o100000: "a regular file",
+    0o120000: "a symbolic link",
+    0o140000: "a socket",
+}
+_S_IFREG = 0o100000
+_S_IFCHR = 0o020000
+_CHUNK = 65536
+
+
+class FileRefused(OSError):
+    """Raised when a path names something `read_bytes` will not read: not a regular file, or more than the limit.
+
+    An OSError (errno EINVAL, EISDIR, ELOOP or EFBIG) whose `strerror` says why in words, so callers that report
+    `exc.strerror` for a failed open report this the same way.
+    """
+
+
+def _kind(mode: int) -> str:
+    return _KINDS.get(mode & _S_IFMT, "not a regular file")
+
+
+def _refuse(path: str, mode: int) -> FileRefused:
+    kind = mode & _S_IFMT
+    code = errno.EISDIR if kind == 0o040000 else errno.ELOOP if kind == 0o120000 else errno.EINVAL
+    return FileRefused(code, f"{_kind(mode)}, not a regular file", path)
+
+
+def _read_now(path: str, limit: int, special: bool, nofollow: bool) -> bytes:
+    """The bounded read itself, in the calling thread."""
+    allowed = (_S_IFREG, _S_IFCHR) if special else (_S_IFREG,)
+    before = os.lstat(path) if nofollow else os.stat(path)
+    if before.st_mode & _S_IFMT not in allowed:
+        raise _refuse(path, before.st_mode)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY | (os.O_NOFOLLOW if nofollow else 0)
+    fd = os.open(path, flags)
+    try:
+        after = os.fstat(fd)
+        if after.st_mode & _S_IFMT not in allowed:
+            raise _refuse(path, after.st_mode)
+        if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+            raise FileRefused(errno.EINVAL, "replaced while being opened", path)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileRefused(errno.EFBIG, f"larger than {limit} bytes", path)
+    return b"".join(chunks)
+
+
+def read_bytes(
+    path: str,
+    *,
+    limit: int,
+    deadline: Deadline | None = None,
+    special: bool = False,
+    nofollow: bool = False,
+) -> bytes:
+    """At most `limit` bytes of the regular file `path`, read before `deadline`.
+
+    `special` also allows character devices (procfs and configfs files are regular already); `nofollow` refuses a
+    symbolic link as the last component (O_NOFOLLOW). Raises OSError as the system does (FileNotFoundError when
+    absent), FileRefused for a FIFO, directory, device, socket or a file over `limit`, and DeadlineExceeded when
+    the file system does not answer in time.
+    """
+    remaining = float("inf") if deadline is None else deadline.remaining()
+    if remaining == float("inf"):
+        return _read_now(path, limit, special, nofollow)
+    if remaining <= 0.0:
+        raise DeadlineExceeded(f"{path}: no time left to read it")
+    import _thread
+
+    done = _thread.allocate_lock()
+    done.acquire()
+    box: list[tuple[bytes | None, BaseException | None]] = []
+
+    def work() -> None:
+        try:
+            box.append((_read_now(path, limit, special, nofollow), None))
+        except BaseException as exc:  # noqa: BLE001 -- handed to the waiting caller, which raises it
+            box.append((None, exc))
+        finally:
+            done.release()
+
+    _thread.start_new_thread(work, ())
+    if not done.acquire(timeout=min(remaining, _thread.TIMEOUT_MAX)):
+        raise DeadlineExceeded(f"{path}: no answer in {remaining:.1f} s (a hung NFS or cluster mount?)")
+    data, failure = box[0]
+    if failure is not None:
+        raise failure
+    return data or b""
+
+
+def read_text(
+    path: str,
+    *,
+    limit: int,
+    deadline: Deadline | None = None,
+    special: bool = False,
+    nofollow: bool = False,
+    errors: str = "replace",
+) -> str:
+    """`read_bytes` decoded as UTF-8 (`errors` as for bytes.decode)."""
+    return read_bytes(path, limit=limit, deadline=deadline, special=special, nofollow=nofollow).decode("utf-8", errors)
