@@ -1,0 +1,615 @@
+#!/usr/bin/python3
+"""Write xenha's man pages, in roff, into one directory: `build.py --outdir DIR`.
+
+- ocf_xenha_<Agent>(7): from each agent's declaration (xenha.agents.*.AGENT, the object meta-data is rendered from),
+  so a parameter or action added to an agent is in its page at the next build;
+- fence_noop(8): from the meta-data fence_noop prints (the fence-agents document, parsed here);
+- xenha(8), xenha-bootguard(8), xenha-migrate(8), xendomainsHA(8): hand-written roff, packaging/man/*.8.in, with
+  @NAME@ placeholders filled from the code (the defaults the tools really use, the version, the date).
+
+The library is imported from this checkout (../../lib), never from an installed copy. The date in `.TH` is
+SOURCE_DATE_EPOCH's (reproducible builds: dpkg-buildpackage sets it from debian/changelog), else today's (UTC).
+Exit 0 when every page was written, else 1 with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(REPO / "lib"))
+
+from xenha import __version__  # noqa: E402
+from xenha.ocf.decl import Action, Agent  # noqa: E402
+
+__all__ = [
+    "ACTION_TEXT",
+    "AGENT_MODULES",
+    "EXAMPLES",
+    "HAND_WRITTEN",
+    "build",
+    "esc",
+    "fence_page",
+    "man_date",
+    "ocf_actions",
+    "ocf_page",
+    "page_names",
+]
+
+# The agents, by module under xenha.agents; each module's AGENT is the declaration.
+AGENT_MODULES = ("xendomain", "drbddual", "aoeexport", "o2cb")
+# The hand-written pages: packaging/man/<name>.in.
+HAND_WRITTEN = ("xenha.8", "xenha-bootguard.8", "xenha-migrate.8", "xendomainsHA.8")
+OCF_PROVIDER = "xenha"
+OCF_DIR = "/usr/lib/ocf/resource.d/xenha"
+MANUAL_OCF = "OCF resource agents"
+MANUAL_ADMIN = "System Administration"
+AUTHOR = "The xenha contributors."
+
+
+class BuildError(Exception):
+    """A page cannot be built; the message is the one line build.py prints."""
+
+
+# --- roff ----------------------------------------------------------------------------------------------------------
+
+
+def _esc_plain(text: str) -> str:
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\e")
+        elif char == "-":
+            out.append("\\-")
+        elif ord(char) > 126:
+            out.append(f"\\[u{ord(char):04X}]")
+        elif ord(char) < 32 and char not in "\n\t":
+            raise BuildError(f"control character {ord(char):#x} in text {text[:40]!r}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def esc(text: str) -> str:
+    """Running text as roff: backslashes, minus signs, non-ASCII escaped; `code` in bold; no line starts a request.
+
+    Newlines stay (roff fills the lines); each line loses its leading and trailing blanks, since a leading blank
+    would break the line.
+    """
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backquote is a literal one
+        body = "\\(ga".join(_esc_plain(p) for p in parts)
+    else:
+        body = "".join(_esc_plain(p) if i % 2 == 0 else f"\\fB{_esc_plain(p)}\\fR" for i, p in enumerate(parts))
+    return "\n".join(_safe_line(line.strip()) for line in body.split("\n"))
+
+
+def _safe_line(line: str) -> str:
+    """A text line that roff cannot read as a request (leading `.` or `'`)."""
+    return "\\&" + line if line.startswith((".", "'")) else line
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs of a description, each as roff text, preceded by `.PP`."""
+    out = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        if para.strip():
+            out += [".PP", esc(para)]
+    return out
+
+
+def literal(lines: list[str]) -> list[str]:
+    """An indented, unfilled block (examples): each line escaped, blanks kept."""
+    out = [".PP", ".RS 4", ".nf"]
+    for line in lines:
+        body = _esc_plain(line)
+        out.append("\\&" + body if body.startswith((".", "'", " ")) or not body else body)
+    return [*out, ".fi", ".RE"]
+
+
+def man_date(environ: dict[str, str] | os._Environ[str]) -> str:
+    """The page date, YYYY-MM-DD: SOURCE_DATE_EPOCH (UTC) when set, else today (UTC)."""
+    raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return time.strftime("%Y-%m-%d", time.gmtime())
+    if not raw.isdigit():
+        raise BuildError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds")
+    return time.strftime("%Y-%m-%d", time.gmtime(int(raw)))
+
+
+def header(name: str, section: str, date: str, manual: str, *, comment: str) -> list[str]:
+    return [
+        f'.\\" {comment}',
+        f'.\\" {name}({section}), xenha {__version__}',
+        f'.TH "{name.upper()}" "{section}" "{date}" "xenha {__version__}" "{manual}"',
+        ".nh",
+        ".ad l",
+    ]
+
+
+def see_also(refs: list[tuple[str, str]]) -> list[str]:
+    """`.BR name (section),` lines, comma-separated, the last without comma."""
+    out = [".SH SEE ALSO"]
+    for i, (name, section) in enumerate(refs):
+        tail = "," if i < len(refs) - 1 else ""
+        out.append(f".BR {_esc_plain(name)} ({section}){tail}")
+    return out
+
+
+# --- OCF resource agents -------------------------------------------------------------------------------------------
+
+ACTION_TEXT = {
+    "start": "Starts the resource.",
+    "stop": "Stops the resource. A failed stop gets the node fenced, so stop fails only when it must.",
+    "monitor": "Reports the resource's state (a probe when the interval is 0).",
+    "promote": "Promotes the clone instance on this node (the Promoted role).",
+    "demote": "Demotes the clone instance on this node (the Unpromoted role).",
+    "notify": "Receives the clone's pre and post notifications; needs the clone meta attribute notify=true.",
+    "migrate_to": "Live-migrates the resource from this node to the target node; needs the meta attribute "
+    "allow-migrate=true.",
+    "migrate_from": "Completes a live migration on the target node.",
+    "reload": "Called when parameters change without a restart (callers speaking OCF 1.0).",
+    "reload-agent": "Applies changed reloadable parameters without a restart (OCF 1.1: Pacemaker 2.1 and later).",
+    "validate-all": "Checks the parameters and this node's set-up without changing anything.",
+    "meta-data": "Prints the agent's meta-data: OCF 1.1 XML when OCF_RA_VERSION_MINOR is 1 or more, else the "
+    "ra-api-1.dtd document.",
+}
+
+
+def ocf_actions(agent: Agent) -> list[Action]:
+    """The actions the agent's OCF 1.1 meta-data lists: the declared ones, plus reload-agent after reload when the
+    agent has reloadable parameters (xenha.ocf.metadata.render_metadata's rule; the tests compare the two)."""
+    declared = list(agent.actions)
+    names = {a.name for a in declared}
+    if any(p.reloadable for p in agent.parameters) and "reload" in names and "reload-agent" not in names:
+        reload = next(a for a in declared if a.name == "reload")
+        declared.insert(declared.index(reload) + 1, Action("reload-agent", reload.timeout))
+    return declared
+
+
+@dataclass(frozen=True)
+class Example:
+    """How one agent is configured in the examples: a primitive, maybe cloned, and constraints."""
+
+    rsc: str
+    params: tuple[tuple[str, str], ...]
+    meta: tuple[tuple[str, str], ...] = ()
+    clone: str | None = None  # the clone's id
+    clone_meta: tuple[tuple[str, str], ...] = ()
+    promotable: bool = False
+    crm_extra: tuple[str, ...] = ()
+    pcs_extra: tuple[str, ...] = ()
+    note: str = ""
+
+
+_PROMOTABLE_META = (
+    ("promoted-max", "2"),
+    ("promoted-node-max", "1"),
+    ("clone-max", "2"),
+    ("clone-node-max", "1"),
+    ("notify", "true"),
+    ("interleave", "true"),
+)
+
+EXAMPLES: dict[str, Example] = {
+    "XenDomainHA": Example(
+        rsc="web1",
+        params=(("config", "/etc/xen/web1.cfg"), ("migration_address", "ha1=ha1X ha2=ha2X")),
+        meta=(("allow-migrate", "true"), ("priority", "2")),
+        crm_extra=(
+            "colocation web1-with-drbd inf: web1 ms-drbd-r0:Promoted",
+            "order web1-after-drbd Mandatory: ms-drbd-r0:promote web1:start",
+        ),
+        pcs_extra=(
+            "pcs constraint colocation add web1 with Promoted ms-drbd-r0 INFINITY",
+            "pcs constraint order promote ms-drbd-r0 then start web1",
+        ),
+        note="The guest web1 lives on the DRBD resource r0, managed by the promotable clone ms-drbd-r0 of "
+        "ocf_xenha_DrbdDualPrimary(7); migration goes over the network whose host names end in X.",
+    ),
+    "DrbdDualPrimary": Example(
+        rsc="drbd-r0",
+        params=(("drbd_resource", "r0"),),
+        clone="ms-drbd-r0",
+        clone_meta=(("promotable", "true"), *_PROMOTABLE_META),
+        promotable=True,
+        note="promoted-max=2 (both nodes Primary, for live migration) needs allow-two-primaries in the "
+        "resource's net section of the DRBD configuration; use promoted-max=1 otherwise.",
+    ),
+    "AoEExport": Example(
+        rsc="aoe-r0",
+        params=(("device", "/dev/drbd/by-res/r0/0"), ("shelf", "1"), ("slot", "0"), ("nic", "eth1")),
+        crm_extra=(
+            "colocation aoe-r0-with-drbd inf: aoe-r0 ms-drbd-r0:Promoted",
+            "order aoe-r0-after-drbd Mandatory: ms-drbd-r0:promote aoe-r0:start",
+        ),
+        pcs_extra=(
+            "pcs constraint colocation add aoe-r0 with Promoted ms-drbd-r0 INFINITY",
+            "pcs constraint order promote ms-drbd-r0 then start aoe-r0",
+        ),
+        note="The exported device is the DRBD resource r0 (promoted-max=1), which must be Primary where vblade runs.",
+    ),
+    "O2cbCluster": Example(
+        rsc="o2cb",
+        params=(("cluster", "web"),),
+        clone="o2cb-clone",
+        clone_meta=(("interleave", "true"),),
+        crm_extra=(
+            "order o2cb-before-fs Mandatory: o2cb-clone fs-clone",
+            "colocation fs-with-o2cb inf: fs-clone o2cb-clone",
+        ),
+        pcs_extra=(
+            "pcs constraint order o2cb-clone then fs-clone",
+            "pcs constraint colocation add fs-clone with o2cb-clone INFINITY",
+        ),
+        note="fs-clone is the cloned Filesystem resource that mounts the OCFS2 volume.",
+    ),
+}
+
+
+def _sec(value: int) -> str:
+    return f"{value}s"
+
+
+def _op_words(action: Action, *, pcs: bool) -> list[str]:
+    words = [action.name, f"timeout={_sec(action.timeout)}", f"interval={_sec(action.interval or 0)}"]
+    if action.role is not None:
+        words.append(f"role={action.role}")
+    if action.depth:
+        words.append(f"OCF_CHECK_LEVEL={action.depth}")
+    return words if pcs else ["op", *words]
+
+
+def _quoted(value: str) -> str:
+    return value if value and re.fullmatch(r"[A-Za-z0-9_./:,+@%-]+", value) else f'"{value}"'
+
+
+def _example_ops(agent: Agent) -> list[Action]:
+    """The operations an example configures: start, stop, promote, demote, notify and every monitor."""
+    wanted = {"start", "stop", "promote", "demote", "notify", "monitor", "migrate_to", "migrate_from"}
+    return [a for a in agent.actions if a.name in wanted]
+
+
+def crm_example(agent: Agent, ex: Example) -> list[str]:
+    lines = [f"primitive {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\"]
+    lines.append("    params " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.params) + " \\")
+    if ex.meta:
+        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.meta) + " \\")
+    ops = _example_ops(agent)
+    for i, op in enumerate(ops):
+        lines.append("    " + " ".join(_op_words(op, pcs=False)) + (" \\" if i < len(ops) - 1 else ""))
+    if ex.clone is not None:
+        lines.append(f"clone {ex.clone} {ex.rsc} \\")
+        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.clone_meta))
+    return [*lines, *ex.crm_extra]
+
+
+def pcs_example(agent: Agent, ex: Example) -> list[str]:
+    lines = [f"pcs resource create {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\"]
+    lines.append("    " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.params) + " \\")
+    if ex.meta:
+        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.meta) + " \\")
+    ops = _example_ops(agent)
+    for i, op in enumerate(ops):
+        lead = "op " if i == 0 else "   "
+        lines.append(f"    {lead}" + " ".join(_op_words(op, pcs=True)) + " \\")
+    if ex.clone is not None:
+        kind = "promotable" if ex.promotable else "clone"
+        meta = [(k, v) for k, v in ex.clone_meta if k != "promotable"]
+        lines.append(f"    {kind} {ex.clone} " + " ".join(f"{k}={_quoted(v)}" for k, v in meta))
+    else:
+        lines[-1] = lines[-1].removesuffix(" \\")
+    return [*lines, *ex.pcs_extra]
+
+
+def _param_facts(param: object) -> str:
+    from xenha.ocf.decl import Parameter
+
+    assert isinstance(param, Parameter)
+    facts = ["required" if param.required else "optional"]
+    if param.unique:
+        facts.append("unique")
+    if param.reloadable:
+        facts.append("reloadable")
+    facts.append(param.type)
+    if param.default is None:
+        facts.append("no default")
+    elif param.default == "":
+        facts.append('default ""')
+    else:
+        facts.append(f'default "{param.default}"')
+    return "(" + ", ".join(facts) + ")"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _action_tag(action: Action) -> str:
+    extra = []
+    if action.role is not None:
+        extra.append(f"role {action.role}")
+    if action.depth:
+        extra.append(f"OCF_CHECK_LEVEL={action.depth}")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"\\fB{_esc_plain(action.name)}\\fR{_esc_plain(tail)}"
+
+
+_SEE_ALSO_OCF: dict[str, list[tuple[str, str]]] = {
+    "XenDomainHA": [("xl", "1"), ("xl.cfg", "5"), ("ocf_heartbeat_Xen", "7")],
+    "DrbdDualPrimary": [("drbdadm", "8"), ("drbd.conf", "5"), ("ocf_linbit_drbd", "7")],
+    "AoEExport": [("vblade", "8"), ("ocf_heartbeat_AoEtarget", "7")],
+    "O2cbCluster": [("o2cb", "8"), ("mkfs.ocfs2", "8"), ("ocf_pacemaker_o2cb", "7")],
+}
+
+
+def ocf_page(agent: Agent, date: str, agent_names: list[str]) -> str:
+    """ocf_xenha_<Agent>(7) from the declaration."""
+    name = f"ocf_{OCF_PROVIDER}_{agent.name}"
+    actions = ocf_actions(agent)
+    unique_names = list(dict.fromkeys(a.name for a in actions))
+    out = header(name, "7", date, MANUAL_OCF, comment=f"Generated by packaging/man/build.py from {agent.name}'s "
+                 "declaration; do not edit.")  # fmt: skip
+    out += [".SH NAME", f"{name} \\- {esc(agent.shortdesc)}"]
+    out += [".SH SYNOPSIS", ".PP"]
+    out.append(f"\\fB{agent.name}\\fR [" + " | ".join(_esc_plain(n) for n in unique_names) + "]")
+    out += [
+        ".PP",
+        f"Pacemaker runs it as \\fB{_esc_plain(OCF_DIR)}/{agent.name}\\fR \\fIACTION\\fR, with the parameters in "
+        "OCF_RESKEY_\\fIname\\fR environment variables; configure it as resource type "
+        f"\\fBocf:{OCF_PROVIDER}:{agent.name}\\fR.",
+    ]
+    out += [".SH DESCRIPTION", *paragraphs(agent.longdesc)]
+    out += [".SH SUPPORTED PARAMETERS"]
+    for param in agent.parameters:
+        out += [".TP", f"\\fB{_esc_plain(param.name)}\\fR", esc(_sentence(param.shortdesc))]
+        out += [".IP", esc(param.longdesc.strip()), ".IP", esc(_param_facts(param))]
+    out += [".SH SUPPORTED ACTIONS", ".PP", "This resource agent supports the following actions (operations):"]
+    for action in actions:
+        text = ACTION_TEXT.get(action.name, f"Runs the {action.name} action.")
+        advice = f" Suggested minimum timeout: {_sec(action.timeout)}."
+        if action.interval:
+            advice += f" Suggested interval: {_sec(action.interval)}."
+        out += [".TP", _action_tag(action), esc(text + advice)]
+    ex = EXAMPLES.get(agent.name)
+    if ex is not None:
+        out += [".SH EXAMPLE CRM SHELL", ".PP", "The following is an example configuration for this resource agent "
+                "using the \\fBcrm\\fR(8) shell:"]  # fmt: skip
+        out += literal(crm_example(agent, ex))
+        if ex.note:
+            out += [".PP", esc(ex.note)]
+        out += [".SH EXAMPLE PCS", ".PP", "The following is an example configuration for this resource agent using "
+                "\\fBpcs\\fR(8):"]  # fmt: skip
+        out += literal(pcs_example(agent, ex))
+    refs = [(f"ocf_{OCF_PROVIDER}_{other}", "7") for other in agent_names if other != agent.name]
+    out += see_also([*refs, *_SEE_ALSO_OCF.get(agent.name, []), ("xenha", "8"), ("crm", "8"), ("pcs", "8")])
+    out += [".SH AUTHOR", ".PP", esc(AUTHOR)]
+    return "\n".join(out) + "\n"
+
+
+# --- fence_noop ----------------------------------------------------------------------------------------------------
+
+FENCE_ACTION_TEXT = {
+    "on": "Power on machine: records the request; the plug's recorded state becomes ON.",
+    "off": "Power off machine: records the request (in the lab, powers the lab node off first); the plug's "
+    "recorded state becomes OFF.",
+    "reboot": "Reboot machine: records the request (in the lab, powers the lab node off first).",
+    "status": "Prints the plug's recorded state; exit 0 for ON, 2 for OFF.",
+    "monitor": "Check the health of fence device: always succeeds (there is no device).",
+    "list": "List the hosts parameter, one host,host line each.",
+    "list-status": "List the hosts parameter with each one's recorded state (ON or OFF).",
+    "metadata": "Display the XML metadata describing this resource.",
+    "manpage": "Display the XML metadata (as metadata).",
+    "validate-all": "Validate if all required parameters are entered (and the plug is one of the hosts).",
+}
+
+
+def _fence_params(root: ET.Element) -> list[ET.Element]:
+    params = root.find("parameters")
+    if params is None:
+        raise BuildError("fence_noop meta-data: no <parameters>")
+    return list(params.findall("parameter"))
+
+
+def fence_page(metadata: str, date: str) -> str:
+    """fence_noop(8) from its meta-data document, in the layout of the fence-agents' pages."""
+    try:
+        root = ET.fromstring(metadata)
+    except ET.ParseError as exc:
+        raise BuildError(f"fence_noop meta-data is not XML: {exc}") from None
+    name = root.get("name") or ""
+    shortdesc = root.get("shortdesc") or ""
+    longdesc = (root.findtext("longdesc") or "").strip()
+    if name != "fence_noop" or not shortdesc or not longdesc:
+        raise BuildError("fence_noop meta-data: no name, shortdesc or longdesc")
+    out = header(name, "8", date, MANUAL_ADMIN, comment="Generated by packaging/man/build.py from fence_noop's "
+                 "meta-data; do not edit.")  # fmt: skip
+    out += [".SH NAME", f"{name} \\- {esc(shortdesc)}"]
+    out += [".SH SYNOPSIS", ".PP", f"\\fB{name}\\fR [\\fIOPTION\\fR]...", ".br", f"\\fB{name}\\fR < \\fIstdin\\fR"]
+    out += [".SH DESCRIPTION", *paragraphs(longdesc)]
+    out += [
+        ".PP",
+        f"{name} accepts options on the command line as well as from stdin (\\fIname\\fR=\\fIvalue\\fR lines). "
+        "pacemaker\\-fenced sends parameters through stdin when it executes the agent; with options on the "
+        "command line it can be run by hand, for testing.",
+        ".PP",
+        "It is configured as a stonith resource of type \\fBstonith:fence_noop\\fR. Never use it on a cluster "
+        "whose nodes share writable storage: it fences nothing.",
+    ]
+    params = _fence_params(root)
+    out += [".SH PARAMETERS"]
+    for param in params:
+        if param.get("deprecated") == "1":
+            continue
+        getopt = param.find("getopt")
+        mixed = getopt.get("mixed") if getopt is not None else None
+        out += [".TP", f"\\fB{_esc_plain(mixed or param.get('name', ''))}\\fR", esc(_fence_param_text(param))]
+    out += [".SH ACTIONS"]
+    for action in root.iterfind("actions/action"):
+        action_name = action.get("name", "")
+        out += [".TP", f"\\fB{_esc_plain(action_name)}\\fR", esc(FENCE_ACTION_TEXT.get(action_name, ""))]
+    out += [".SH STDIN PARAMETERS"]
+    for param in params:
+        text = _fence_param_text(param)
+        if param.get("obsoletes"):
+            text += f" Obsoletes: {param.get('obsoletes')}"
+        if param.get("deprecated") == "1":
+            text += " (deprecated)"
+        out += [".TP", f"\\fB{_esc_plain(param.get('name', ''))}\\fR", esc(text)]
+    out += [
+        ".SH EXIT STATUS",
+        ".TP",
+        "\\fB0\\fR",
+        "Success; for status: the plug is ON.",
+        ".TP",
+        "\\fB1\\fR",
+        "Failure: bad options, a plug that is not one of the hosts, or (lab) processes that outlived SIGKILL.",
+        ".TP",
+        "\\fB2\\fR",
+        "status: the plug is OFF.",
+    ]
+    out += [
+        ".SH EXAMPLE",
+        *literal(
+            [
+                "crm configure primitive fence-lab stonith:fence_noop \\",
+                '    params hosts="ha1 ha2" pcmk_host_list="ha1 ha2"',
+                'pcs stonith create fence-lab fence_noop hosts="ha1 ha2" pcmk_host_list="ha1 ha2"',
+                "fence_noop -o status -n ha2; echo $?",
+            ]
+        ),
+    ]
+    out += see_also([("fence_dummy", "8"), ("stonith_admin", "8"), ("pacemaker-fenced", "7"), ("xenha", "8")])
+    out += [".SH AUTHOR", ".PP", esc(AUTHOR)]
+    return "\n".join(out) + "\n"
+
+
+def _fence_param_text(param: ET.Element) -> str:
+    text = _sentence((param.findtext("shortdesc") or "").strip())
+    content = param.find("content")
+    default = content.get("default") if content is not None else None
+    if default:
+        text += f" (Default Value: {default})"
+    if param.get("required") == "1":
+        text += " (required)"
+    return text
+
+
+# --- hand-written pages --------------------------------------------------------------------------------------------
+
+
+def _values() -> dict[str, str]:
+    """The @NAME@ placeholders of the hand-written pages, from the code they describe."""
+    from xenha.hb1 import config as hb1
+    from xenha.hb1 import ledger
+    from xenha.tools import bootguard
+
+    guard = bootguard.BootSettings()
+    return {
+        "STOP_MAXWAIT": str(hb1.DEFAULT_STOP_MAXWAIT),
+        "START_MAXWAIT": str(hb1.DEFAULT_START_MAXWAIT),
+        "DESTROY_MAXWAIT": str(hb1.DEFAULT_DESTROY_MAXWAIT),
+        "LEDGER": ledger.DEFAULT_LEDGER,
+        "MIGRATE_REMOTE": ledger._DEFAULT_REMOTE,  # noqa: SLF001 -- the page states the real default
+        "BOOTGUARD_AUTO": " ".join(guard.auto_dirs),
+        "BOOTGUARD_INTERVAL": f"{guard.interval:g}",
+        "BOOTGUARD_JITTER": f"{guard.jitter:g}",
+        "BOOTGUARD_PIDFILE": guard.pidfile,
+        "BOOTGUARD_START_MAXWAIT": f"{guard.start_maxwait:g}",
+    }
+
+
+_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+
+
+def hand_page(name: str, date: str, values: dict[str, str]) -> str:
+    """packaging/man/<name>.in with its placeholders filled; BuildError for an unknown one."""
+    source = HERE / f"{name}.in"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BuildError(f"{source}: {exc.strerror}") from None
+    filled = {"VERSION": __version__, "DATE": date, **{k: _esc_plain(v) for k, v in values.items()}}
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in filled:
+            raise BuildError(f"{source.name}: unknown placeholder @{key}@")
+        return filled[key]
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+# --- the build -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    """Pages by file name."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+def agents() -> list[Agent]:
+    return [importlib.import_module(f"xenha.agents.{m}").AGENT for m in AGENT_MODULES]
+
+
+def page_names() -> list[str]:
+    """Every page build() writes, by file name."""
+    return [f"ocf_{OCF_PROVIDER}_{a.name}.7" for a in agents()] + ["fence_noop.8", *HAND_WRITTEN]
+
+
+def build(date: str) -> Built:
+    from xenha.fence.noop import render_metadata
+
+    built = Built()
+    declared = agents()
+    names = [a.name for a in declared]
+    for agent in declared:
+        built.pages[f"ocf_{OCF_PROVIDER}_{agent.name}.7"] = ocf_page(agent, date, names)
+    built.pages["fence_noop.8"] = fence_page(render_metadata(), date)
+    values = _values()
+    for name in HAND_WRITTEN:
+        built.pages[name] = hand_page(name, date, values)
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="build.py", description="write xenha's man pages into a directory")
+    parser.add_argument("--outdir", required=True, help="directory to write the pages into (created if missing)")
+    args = parser.parse_args(argv)
+    try:
+        built = build(man_date(os.environ))
+        outdir = Path(args.outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        for name, text in built.pages.items():
+            tmp = outdir / f".{name}.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(outdir / name)
+    except BuildError as exc:
+        sys.stderr.write(f"build.py: {exc}\n")
+        return 1
+    except OSError as exc:
+        sys.stderr.write(f"build.py: {exc.filename or args.outdir}: {exc.strerror}\n")
+        return 1
+    except Exception as exc:  # noqa: BLE001 -- a build step reports one line, never a traceback
+        sys.stderr.write(f"build.py: {type(exc).__name__}: {exc}\n"[:200])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
