@@ -237,9 +237,18 @@ def test_monitor_list_and_list_status(agent):
 
 def test_validate_all(agent):
     assert agent.stdin("action=validate-all\nhosts=ha1\nport=ha1\n") == (0, "")
-    assert agent.stdin("action=validate-all\nhosts=ha1\nport=ha3\n") == (1, "")
     assert agent._main(["fence_noop", "-o", "validate-all", "--log-file=rel"], "", None) == (1, "")
     assert "not an absolute path" in agent.stderr
+    assert agent.stdin("action=validate-all\nhosts=ha1,bad'name\n") == (1, "")
+    assert agent.records() == []
+
+
+def test_validate_all_accepts_pacemakers_placeholder_target_with_hosts_set(agent):
+    # stonith_admin --validate (and pcs --agent-validation) pass a made-up target: stonith__validate's "node1"
+    pacemaker = "action=validate-all\nnodename=node1\nport=node1\nhosts=ha1,ha2\n"
+    assert agent.stdin(pacemaker) == (0, "")
+    assert agent.stderr == ""
+    assert agent.stdin("action=off\nport=node1\nhosts=ha1,ha2\n") == (1, "")  # fencing it is still refused
 
 
 def test_hosts_limit_which_nodes_it_answers_for(agent):
@@ -283,6 +292,50 @@ def test_an_unwritable_log_file_does_not_fail_fencing(agent, tmp_path):
     agent.log = blocker / "sub" / "fence.log"  # a directory that cannot exist
     assert agent.cli("-o", "off", "-n", "ha1") == (0, "Success: Powered OFF\n")
     assert "cannot write" in agent.stderr
+
+
+def _within(fn, seconds: float = 10.0):
+    import threading
+
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"blocked for {seconds}s"
+    return result[0]
+
+
+def test_a_fifo_as_log_file_is_refused_at_once_and_fencing_still_succeeds(agent, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    agent.log = fifo
+    assert _within(lambda: agent.cli("-o", "off", "-n", "ha1")) == (0, "Success: Powered OFF\n")
+    assert f"cannot write {fifo}: not a regular file (a FIFO without a reader)" in agent.stderr
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader there: opened, then refused, nothing written
+    try:
+        assert _within(lambda: agent.cli("-o", "reboot", "-n", "ha1")) == (0, "Success: Rebooted\n")
+        assert f"cannot write {fifo}: not a regular file (the request" in agent.stderr  # not "without a reader"
+        assert os.read(reader, 4096) == b""  # nothing was written into it
+    finally:
+        os.close(reader)
+    assert len([line for line in agent.stderr.splitlines() if "cannot write" in line]) == 1
+
+
+def test_a_symlink_as_log_file_is_not_followed(agent, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    agent.log.parent.mkdir()
+    agent.log.symlink_to(target)
+    assert agent.cli("-o", "off", "-n", "ha1") == (0, "Success: Powered OFF\n")
+    assert "a symbolic link" in agent.stderr
+    assert target.read_text() == ""
+
+
+def test_version_like_fence_agents(agent):
+    from xenha import __version__
+
+    for argv in (["-V"], ["--version"], ["-o", "status", "--version"]):
+        assert agent.cli(*argv) == (0, f"{__version__}\n")
 
 
 def test_a_corrupt_state_file_is_replaced(agent):
@@ -597,6 +650,16 @@ def test_stonith_admin_reads_our_metadata():
     assert "NOTHING WAS FENCED" in done.stdout
     assert re.search(r'<parameter name="plug"[^>]*required="0"', done.stdout)  # pacemaker fudges plug/port optional
     assert '<action name="stop"' in done.stdout and '<action name="start"' in done.stdout  # added by pacemaker
+
+
+def test_stonith_admin_validates_with_hosts_set():
+    """`stonith_admin --validate -a fence_noop -o hosts=ha1,ha2` exits 0, as it does for fence_dummy."""
+    installed = Path("/usr/sbin/fence_noop")
+    if not installed.is_file() or "xenha.fence.noop" not in installed.read_text(errors="replace"):
+        pytest.skip("/usr/sbin/fence_noop is not xenha's (run `make install` as root; stonith_admin only looks there)")
+    argv = ["stonith_admin", "--validate", "-a", "fence_noop", "-o", "hosts=ha1,ha2", "-o", "log_file=/dev/null"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_request_defaults():

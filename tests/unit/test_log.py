@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,3 +128,80 @@ def test_a_debug_record_imports_nothing_an_info_record_sets_up_logging():
     assert "logging" in loud
     traced = _modules_after("log.get('xenha.x').debug('x')", "{'HA_LOGFACILITY': 'none', 'HA_debug': '1'}")
     assert "logging" in traced
+
+
+# --- log files open FIFO-safely ----------------------------------------------------------------------------------
+
+
+def _in_time(fn, seconds: float = 10.0):
+    """Run fn in a thread; fail (instead of hanging the suite) when it blocks longer than `seconds`."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"{fn} blocked for {seconds}s"
+    return result[0] if result else None
+
+
+def test_open_append_appends_to_a_regular_file_and_creates_it_0640(tmp_path):
+    path = tmp_path / "x.log"
+    for text in ("one\n", "two\n"):
+        with log.open_append(str(path)) as handle:
+            handle.write(text)
+    assert path.read_text() == "one\ntwo\n"
+    assert path.stat().st_mode & 0o777 == 0o640 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _refusal(path: Path) -> str:
+    def attempt() -> str:
+        try:
+            log.open_append(str(path)).close()
+        except OSError as exc:
+            return exc.strerror or ""
+        return "opened"
+
+    return _in_time(attempt)
+
+
+def test_open_append_refuses_a_fifo_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert _refusal(fifo) == "not a regular file (a FIFO without a reader)"
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # with a reader the open succeeds: refused after it
+    try:
+        assert _refusal(fifo) == "not a regular file"
+    finally:
+        os.close(reader)
+
+
+def test_open_append_refuses_a_symlink_and_a_device(tmp_path):
+    target = tmp_path / "target"
+    target.write_text("")
+    (tmp_path / "link").symlink_to(target)
+    assert _refusal(tmp_path / "link") == "a symbolic link"
+    assert target.read_text() == ""
+    assert _refusal(Path("/dev/null")) == "not a regular file"
+
+
+def test_a_fifo_as_ha_logfile_or_trace_file_never_hangs_the_agent(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    environ = {"HA_LOGFACILITY": "none", "HA_LOGFILE": str(fifo), "OCF_TRACE_RA": "1", "OCF_TRACE_FILE": str(fifo)}
+    err = io.StringIO()
+    log.configure("XenDomainHA", "web1", "monitor", environ, stderr=err)
+    _in_time(lambda: log.get("xenha.test").info("domU web1: started"))
+
+
+def test_trace_to_stderr_as_crm_resource_sets_it():
+    # crm_resource -VV sets OCF_TRACE_RA=1 and OCF_TRACE_FILE=/dev/stderr (a symlink: not opened, the stream is used)
+    err = io.StringIO()
+    environ = {"HA_LOGFACILITY": "none", "HA_LOGFILE": "", "OCF_TRACE_RA": "1", "OCF_TRACE_FILE": "/dev/stderr"}
+    log.configure("XenDomainHA", "web1", "monitor", environ, stderr=err)
+    log.get("xenha.test").debug("ran xl list web1")
+    assert "XenDomainHA[" in err.getvalue() and "DEBUG: ran xl list web1" in err.getvalue()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import TextIO
 
-__all__ = ["DEBUG", "ERROR", "INFO", "WARNING", "Logger", "configure", "get", "setup_logging"]
+__all__ = ["DEBUG", "ERROR", "INFO", "WARNING", "Logger", "configure", "get", "open_append", "setup_logging"]
 
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 
@@ -202,7 +202,7 @@ def _add_file(root: logging.Logger, path: str, level: int, fmt: str, datefmt: st
     import logging
 
     try:
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = logging.StreamHandler(open_append(path))
     except OSError:
         return
     handler.setFormatter(logging.Formatter(fmt, datefmt))
@@ -210,6 +210,37 @@ def _add_file(root: logging.Logger, path: str, level: int, fmt: str, datefmt: st
     if only is not None:
         handler.addFilter(lambda record: record.levelno == only)
     root.addHandler(handler)
+
+
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def open_append(path: str, mode: int = 0o640) -> TextIO:
+    """`path` opened for appending UTF-8 text, created `mode` if absent; raise OSError with a one-line strerror.
+
+    Every log a root process appends to (HA_LOGFILE, HA_DEBUGLOG, trace files, fence_noop's log_file) opens this
+    way: O_NOFOLLOW (a symlink planted in a log directory is not followed), O_NONBLOCK (a FIFO without a reader
+    fails at once with ENXIO instead of hanging the operation until pacemaker kills it), and anything but a
+    regular file refused after the open (a FIFO with a reader, a device, a socket: "not a regular file").
+    """
+    import errno
+    import stat
+
+    try:
+        fd = os.open(path, _APPEND_FLAGS, mode)
+    except OSError as exc:
+        why = {errno.ENXIO: "not a regular file (a FIFO without a reader)", errno.ELOOP: "a symbolic link"}
+        if exc.errno in why:
+            raise OSError(exc.errno, why[exc.errno], path) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "a", encoding="utf-8", errors="replace")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _syslog_handler(address: str, facility: int, ident: str) -> logging.Handler | None:
@@ -255,19 +286,31 @@ def _trace_handler() -> logging.Handler | None:
     environ = _SETUP.environ
     if not _tracing(environ):
         return None
+    # ocf_start_trace: OCF_TRACE_FILE is a descriptor (3-9), an absolute path (/dev/stderr too: crm_resource sets
+    # it), else the default file, which is skipped on a terminal (the trace goes to stderr then).
     path = environ.get("OCF_TRACE_FILE", "")
-    if not (path.startswith("/") and "/" in path[1:]):  # ocf_start_trace: an absolute path, else the default
-        base = environ.get("OCF_RESKEY_trace_dir") or os.path.join(
-            environ.get("HA_VARLIB", "/var/lib/heartbeat"), "trace_ra"
-        )
-        rtype = environ.get("OCF_RESOURCE_TYPE") or _SETUP.agent
-        stamp = time.strftime("%Y-%m-%d.%H:%M:%S")
-        path = os.path.join(base, rtype, f"{_SETUP.instance or _SETUP.agent}.{_SETUP.action}.{stamp}")
+    stream: TextIO | None = None
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handler = logging.FileHandler(path)
+        if path in ("/dev/stderr", "/dev/stdout"):
+            stream = (_SETUP.stderr or sys.stderr) if path == "/dev/stderr" else sys.stdout
+        elif len(path) == 1 and path in "3456789":
+            stream = os.fdopen(os.dup(int(path)), "a", encoding="utf-8", errors="replace")
+        elif path.startswith("/") and "/" in path[1:]:
+            stream = open_append(path)
+        elif (_SETUP.stderr or sys.stderr).isatty():
+            stream = _SETUP.stderr or sys.stderr
+        else:
+            base = environ.get("OCF_RESKEY_trace_dir") or os.path.join(
+                environ.get("HA_VARLIB", "/var/lib/heartbeat"), "trace_ra"
+            )
+            rtype = environ.get("OCF_RESOURCE_TYPE") or _SETUP.agent
+            stamp = time.strftime("%Y-%m-%d.%H:%M:%S")
+            path = os.path.join(base, rtype, f"{_SETUP.instance or _SETUP.agent}.{_SETUP.action}.{stamp}")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            stream = open_append(path)
     except OSError:
         return None
+    handler = logging.StreamHandler(stream)
     host = socket.gethostname()
     fmt = f"%(asctime)s {host} {_SETUP.agent}[%(process)d] %(levelname)s: %(message)s"
     handler.setFormatter(logging.Formatter(fmt))
