@@ -221,3 +221,37 @@ def test_finish_flushes_and_exits_with_the_code(hook):
     assert done.returncode == 7
     assert done.stdout == ("outhook\n" if hook else "out")
     assert done.stderr == "err"
+
+
+# --- Pacemaker's placeholder instance (crm_resource --validate, pcs --agent-validation) ----------------------------
+
+VALIDATE_ENV = {"OCF_RESOURCE_INSTANCE": "test", "OCF_RESKEY_CRM_meta_timeout": "20000"}
+
+
+def _validate(reason: str, **env: str) -> str:
+    err = io.StringIO()
+    environ = {"HA_LOGFACILITY": "none", **VALIDATE_ENV, **env}
+    ocf.run(AGENT, {"validate-all": _raise(ConfigError(reason))}, environ, ["agent", "validate-all"], stderr=err)
+    (line,) = [x for x in err.getvalue().splitlines() if x.startswith("ocf-exit-reason:")]
+    return line.removeprefix("ocf-exit-reason:")
+
+
+def test_validation_without_a_resource_does_not_name_the_placeholder_instance():
+    # crm_resource --validate (what pcs runs) passes OCF_RESOURCE_INSTANCE=test and no node
+    assert _validate("domU test: config /etc/xen/x.cfg does not exist") == "config /etc/xen/x.cfg does not exist"
+    assert _validate("test: bad") == "bad"
+    assert _validate("domU web1: config /x does not exist") == "domU web1: config /x does not exist"
+    assert _validate("config: parameter is required") == "config: parameter is required"
+    assert _validate("domU test:") == "domU test:"  # nothing would be left
+
+
+def test_a_real_resource_named_test_keeps_its_name():
+    on_node = {"OCF_RESKEY_CRM_meta_on_node": "ha1"}  # the cluster always passes the node
+    assert _validate("domU test: config /x does not exist", **on_node) == "domU test: config /x does not exist"
+    assert _validate("domU test: bad", OCF_RESOURCE_INSTANCE="web1") == "domU test: bad"
+
+
+def test_placeholder_instance_is_only_crm_resources_made_up_one():
+    env = Env.from_environ(VALIDATE_ENV, ["a", "validate-all"], resource_type="XenDomainHA")
+    assert env.instance_is_placeholder
+    assert not Env.from_environ({}, ["a", "validate-all"], resource_type="XenDomainHA").instance_is_placeholder

@@ -21,7 +21,16 @@ if TYPE_CHECKING:
 
     Handler = Callable[["Env"], "ExitCode"]
 
-__all__ = ["ExitCode", "Env", "clip_reason", "emit_exit_reason", "finish", "run"]
+__all__ = [
+    "PLACEHOLDER_INSTANCE",
+    "Env",
+    "ExitCode",
+    "about_the_resource",
+    "clip_reason",
+    "emit_exit_reason",
+    "finish",
+    "run",
+]
 
 _log = log.get("xenha.ocf")
 
@@ -94,6 +103,9 @@ def clip_reason(text: str) -> str:
     return data[: REASON_MAX_BYTES - 3].decode("utf-8", "ignore") + "..."
 
 
+# The OCF_RESOURCE_INSTANCE crm_resource passes when it runs an agent for no resource (--validate, --force-*).
+PLACEHOLDER_INSTANCE = "test"
+
 _RESKEY = "OCF_RESKEY_"
 _META = "OCF_RESKEY_CRM_meta_"
 
@@ -146,6 +158,13 @@ class Env:
         )
 
     @property
+    def instance_is_placeholder(self) -> bool:
+        """Whether the instance name is Pacemaker's made-up one: `crm_resource --validate` without a resource (what
+        `pcs ... --agent-validation` runs) calls the agent's validate-all as instance `test` (crm_resource_runtime.c,
+        cli_resource_execute_from_params), with no node; the cluster always passes CRM_meta_on_node."""
+        return self.instance == PLACEHOLDER_INSTANCE and "on_node" not in self.meta
+
+    @property
     def is_probe(self) -> bool:
         """A one-shot monitor (interval 0), which must answer NOT_RUNNING rather than fail on a bare node."""
         return self.action == "monitor" and self.interval_ms == 0
@@ -191,6 +210,22 @@ class Env:
         return self.meta_int("promoted_node_max", "master_node_max", default=1)
 
 
+def about_the_resource(reason: str, env: Env) -> str:
+    """`reason` without a leading object that names Pacemaker's placeholder instance ("domU test: config ..." ->
+    "config ..."), so that pcs and crm_resource --validate show what is wrong with the parameters, not with "test".
+
+    Agents name the object a message is about first (`domU NAME: ...`), and fall back to the instance for the name
+    when nothing else gives one; a placeholder instance names nothing, so that prefix is dropped.
+    """
+    if not env.instance_is_placeholder:
+        return reason
+    head, sep, rest = reason.partition(": ")
+    words = head.split(" ")
+    if sep and rest.strip() and len(words) <= 2 and words[-1] == env.instance:
+        return rest
+    return reason
+
+
 def emit_exit_reason(reason: str, environ: Mapping[str, str], stream: TextIO) -> None:
     """Write the one `ocf-exit-reason:` line; pacemaker keeps only the last one, up to its newline."""
     prefix = environ.get("OCF_EXIT_REASON_PREFIX", "ocf-exit-reason:")
@@ -229,7 +264,7 @@ def run(
         out.write(_usage(agent))
         return ExitCode.SUCCESS
 
-    log.configure(agent.name, env.instance, env.action, environ, stderr=err)
+    log.configure(agent.name, "" if env.instance_is_placeholder else env.instance, env.action, environ, stderr=err)
     if not env.action:
         err.write(_usage(agent))
         emit_exit_reason(f"{agent.name}: no action given", environ, err)
@@ -250,8 +285,9 @@ def run(
         code = _invalid_environment(env, exc, environ, err)
     except XenhaError as exc:
         _log.debug("%s: %s failed", env.instance, env.action, exc_info=True)
-        _log.error("%s", exc.reason)
-        emit_exit_reason(exc.reason, environ, err)
+        reason = about_the_resource(exc.reason, env)
+        _log.error("%s", reason)
+        emit_exit_reason(reason, environ, err)
         code = ExitCode(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 -- the agent must answer with an OCF code, never a traceback
         _log.debug("%s: %s crashed", env.instance, env.action, exc_info=True)
@@ -267,14 +303,15 @@ def _invalid_environment(
     env: Env, exc: ConfigError | NotInstalled, environ: Mapping[str, str], err: TextIO
 ) -> ExitCode:
     """What ocf-rarun does with an invalid configuration: stop succeeds, a probe finds nothing, the rest fail."""
+    reason = about_the_resource(exc.reason, env)
     if env.action == "stop":
-        _log.warning("%s; stop has nothing it can act on, reporting stopped", exc.reason)
+        _log.warning("%s; stop has nothing it can act on, reporting stopped", reason)
         return ExitCode.SUCCESS
     if env.is_probe:
-        _log.info("%s; probe reports not running", exc.reason)
+        _log.info("%s; probe reports not running", reason)
         return ExitCode.NOT_RUNNING
-    _log.error("%s", exc.reason)
-    emit_exit_reason(exc.reason, environ, err)
+    _log.error("%s", reason)
+    emit_exit_reason(reason, environ, err)
     if env.action == "monitor":
         return ExitCode.ERR_GENERIC
     return ExitCode(exc.exit_code)
