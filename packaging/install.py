@@ -5,6 +5,11 @@ Launchers (the OCF agents, fence_noop, the tools, the heartbeat v1 scripts, the 
 `#!/usr/bin/python3 -IS`: no site, no PYTHONPATH, no current directory on sys.path. In the checkout each finds
 ../lib from its own path; installed, its one line marked LIB_MARKER names the installed library directory instead
 (the final path, without DESTDIR).
+
+fence_noop goes to FENCE_DIR (default /usr/sbin, whatever the prefix): pacemaker-fenced looks for fence agents in
+its own sbin directory only. `--dist` is for distribution packages (debian/rules, the RPM spec): no manifest, no
+byte-compiling (dh_python3 or the RPM macros do it), plus what a development install leaves out: the
+/etc/default templates, the systemd unit, the examples and, with `--man-dir`, the generated man pages.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,8 +47,26 @@ def launcher_text(src: Path, libdir: str) -> str:
 Entry = tuple[Path, str, int, str | None]
 
 
-def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> list[Entry]:
+# Man pages of the lab package; every other generated page belongs to the product.
+LAB_PAGES = ("xenha-lab.", "xenha-sim.")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where each kind of file goes (final paths, without DESTDIR)."""
+
+    prefix: str = "/usr"
+    ocf_root: str = "/usr/lib/ocf"
+    sbindir: str = "/usr/sbin"
+    fence_dir: str = "/usr/sbin"
+    hadir: str = "/etc/ha.d"
+    unitdir: str = "/lib/systemd/system"
+    sysconfdir: str = "/etc"
+
+
+def plan(layout: Layout, *, lab: bool, dist: bool = False, man_dir: Path | None = None) -> list[Entry]:
     """What to install: every file, with the library directory its launcher line gets (None: not a launcher)."""
+    prefix, sbindir = layout.prefix, layout.sbindir
     pydir = _python_dir(prefix)
     files: list[Entry] = []
     packages = ["xenha_sim"] if lab else ["xenha"]
@@ -57,17 +81,40 @@ def plan(prefix: str, ocf_root: str, sbindir: str, hadir: str, *, lab: bool) -> 
             files.append((src, f"/usr/lib/xenha-sim/bin/{src.name}", 0o755, pydir))
         for src in sorted((REPO / "packaging" / "lab-cli").glob("*")):
             files.append((src, f"{sbindir}/{src.name}", 0o755, pydir))
-        return files
+        return files + _man_pages(prefix, man_dir, lab=True)
     for src in sorted((REPO / "ocf").glob("*")):
-        files.append((src, f"{ocf_root}/resource.d/xenha/{src.name}", 0o755, pydir))
+        files.append((src, f"{layout.ocf_root}/resource.d/xenha/{src.name}", 0o755, pydir))
     for src in sorted((REPO / "packaging" / "scripts").glob("*")):
-        files.append((src, f"{sbindir}/{src.name}", 0o755, pydir))
+        where = layout.fence_dir if src.name.startswith("fence_") else sbindir
+        files.append((src, f"{where}/{src.name}", 0o755, pydir))
     for src in sorted((REPO / "heartbeat-v1").glob("xendomainsHA[0-9]*")):
-        files.append((src, f"{hadir}/resource.d/{src.name}", 0o755, pydir))
-    return files
+        files.append((src, f"{layout.hadir}/resource.d/{src.name}", 0o755, pydir))
+    if dist:
+        for src in sorted((REPO / "packaging" / "default").glob("*")):
+            files.append((src, f"{layout.sysconfdir}/default/{src.name}", 0o644, None))
+        for src in sorted((REPO / "packaging" / "systemd").glob("*.service")):
+            files.append((src, f"{layout.unitdir}/{src.name}", 0o644, None))
+        for src in sorted((REPO / "packaging" / "debian" / "examples").glob("*")):
+            files.append((src, f"{prefix}/share/doc/xenha/examples/{src.name}", 0o644, None))
+    return files + _man_pages(prefix, man_dir, lab=False)
 
 
-def install(destdir: str, manifest: str, files: list[Entry]) -> None:
+def _man_pages(prefix: str, man_dir: Path | None, *, lab: bool) -> list[Entry]:
+    """The generated pages of `man_dir` (NAME.SECTION) for the product or the lab; SystemExit when there are none."""
+    if man_dir is None:
+        return []
+    pages = sorted(p for p in man_dir.glob("*.[1-9]") if p.is_file())
+    if not pages:
+        raise SystemExit(f"{man_dir}: no man pages (packaging/man/build.py --outdir {man_dir} writes them)")
+    return [
+        (page, f"{prefix}/share/man/man{page.suffix[1:]}/{page.name}", 0o644, None)
+        for page in pages
+        if page.name.startswith(LAB_PAGES) == lab
+    ]
+
+
+def install(destdir: str, manifest: str | None, files: list[Entry]) -> None:
+    """Write `files` under `destdir`; with a manifest (development installs) byte-compile and record them."""
     os.umask(0o022)  # agents run meta-data as nobody: every directory we create must be world-readable
     installed = []
     for src, dest, mode, libdir in files:
@@ -80,6 +127,9 @@ def install(destdir: str, manifest: str, files: list[Entry]) -> None:
             target.write_text(launcher_text(src, libdir))
         target.chmod(mode)
         installed.append(dest)
+    if manifest is None:
+        print(f"installed {len(installed)} files")
+        return
     # Byte-compile now: agents start every few seconds, and as nobody (meta-data) they cannot write a cache.
     # uninstall removes each module's __pycache__ entries along with it.
     import compileall
@@ -125,15 +175,31 @@ def main() -> int:
     parser.add_argument("--prefix", default="/usr")
     parser.add_argument("--ocf-root", default="/usr/lib/ocf")
     parser.add_argument("--sbindir", default=None)
+    parser.add_argument("--fence-dir", default="/usr/sbin", help="fence_noop (where pacemaker-fenced looks)")
     parser.add_argument("--ha-dir", default="/etc/ha.d")
+    parser.add_argument("--unitdir", default="/lib/systemd/system", help="systemd units (with --dist)")
+    parser.add_argument("--sysconfdir", default="/etc", help="its default/ gets the templates (with --dist)")
     parser.add_argument("--lab", action="store_true", help="the simulator and lab tools instead of the product")
+    parser.add_argument("--dist", action="store_true", help="for a distribution package: no manifest, no .pyc")
+    parser.add_argument("--man-dir", type=Path, help="install the man pages generated in this directory")
     args = parser.parse_args()
-    sbindir = args.sbindir or f"{args.prefix}/sbin"
+    layout = Layout(
+        prefix=args.prefix,
+        ocf_root=args.ocf_root,
+        sbindir=args.sbindir or f"{args.prefix}/sbin",
+        fence_dir=args.fence_dir,
+        hadir=args.ha_dir,
+        unitdir=args.unitdir,
+        sysconfdir=args.sysconfdir,
+    )
     name = "lab-manifest" if args.lab else "install-manifest"
     manifest = f"{args.prefix}/share/xenha/{name}"
     destdir = args.destdir.rstrip("/")
     if args.action == "install":
-        install(destdir, manifest, plan(args.prefix, args.ocf_root, sbindir, args.ha_dir, lab=args.lab))
+        files = plan(layout, lab=args.lab, dist=args.dist, man_dir=args.man_dir)
+        install(destdir, None if args.dist else manifest, files)
+    elif args.dist:
+        raise SystemExit("uninstall: a --dist install has no manifest; the package manager removes it")
     else:
         uninstall(destdir, manifest)
     return 0

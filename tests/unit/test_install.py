@@ -59,7 +59,10 @@ def test_destdir_and_prefix_write_the_final_library_path(tmp_path):
     dest = tmp_path / "stage"
     install(dest, "install", "--prefix", "/opt/xenha", "--ocf-root", "/opt/xenha/ocf", "--ha-dir", "/opt/xenha/ha.d")
     launchers = [dest / "opt/xenha/ocf/resource.d/xenha" / a for a in AGENTS]
-    launchers += [dest / "opt/xenha/sbin" / s for s in SCRIPTS]
+    launchers += [dest / "opt/xenha/sbin" / s for s in SCRIPTS if s != "fence_noop"]
+    # pacemaker-fenced looks for fence agents in its own sbin directory only, whatever our prefix
+    assert not (dest / "opt/xenha/sbin/fence_noop").exists()
+    launchers.append(dest / "usr/sbin/fence_noop")
     launchers += [dest / "opt/xenha/ha.d/resource.d" / g for g in ("xendomainsHA1", "xendomainsHA2")]
     for launcher in launchers:
         assert (
@@ -107,6 +110,7 @@ def test_installed_launchers_run_from_the_installed_library_as_nobody(open_root)
     nobody = _nobody()
     prefix = open_root / "usr"
     args = ["--prefix", str(prefix), "--ocf-root", str(prefix / "lib/ocf"), "--ha-dir", str(open_root / "etc/ha.d")]
+    args += ["--fence-dir", str(prefix / "sbin")]  # not the host's /usr/sbin
     install("", "install", *args)
     library = prefix / PYDIR
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "lib")}  # ignored: -IS
@@ -162,3 +166,69 @@ def test_a_file_without_the_library_line_is_not_installed_as_a_launcher(tmp_path
         installer.launcher_text(plain, "/usr/lib/python3/dist-packages")
     text = installer.launcher_text(REPO / "ocf" / "XenDomainHA", "/x/lib")
     assert "sys.path[:0] = ['/x/lib']  # xenha-lib" in text and "realpath" not in text
+
+
+def test_prefix_usr_local_puts_fence_noop_where_pacemaker_looks(tmp_path):
+    """`make install PREFIX=/usr/local`: library under /usr/local, fence_noop still in /usr/sbin, uninstalled too."""
+    dest = tmp_path / "root"
+    install(dest, "install", "--prefix", "/usr/local")
+    fence = dest / "usr/sbin/fence_noop"
+    assert os.access(fence, os.X_OK)
+    assert lib_line(fence).startswith(f"sys.path[:0] = ['/usr/local/{PYDIR}']")
+    assert os.access(dest / "usr/local/sbin/xenha-bootguard", os.X_OK)
+    assert not (dest / "usr/local/sbin/fence_noop").exists()
+    assert "/usr/sbin/fence_noop\n" in (dest / "usr/local/share/xenha/install-manifest").read_text()
+    install(dest, "uninstall", "--prefix", "/usr/local")
+    assert [p for p in dest.rglob("*") if p.is_file()] == []
+
+
+def _man_pages(directory: Path) -> Path:
+    """Pages as packaging/man/build.py writes them (names only matter to install.py)."""
+    directory.mkdir()
+    for name in ("ocf_xenha_XenDomainHA.7", "fence_noop.8", "xenha-bootguard.8", "xenha-lab.8", "xenha-sim.8"):
+        (directory / name).write_text(f'.TH "{name}"\n')
+    return directory
+
+
+def test_dist_install_for_packages(tmp_path):
+    """--dist (debian/rules, the spec): no manifest, no .pyc; templates, unit, examples, man pages split by package."""
+    man = _man_pages(tmp_path / "man")
+    product, lab = tmp_path / "product", tmp_path / "lab"
+    install(product, "install", "--dist", "--man-dir", str(man))
+    install(lab, "install", "--dist", "--lab", "--man-dir", str(man))
+    files = {str(p.relative_to(product)) for p in product.rglob("*") if p.is_file()}
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or "manifest" in f]
+    for name in ("xendomainsHA1", "xendomainsHA2", "xenha-bootguard"):
+        path = product / "etc/default" / name
+        assert (
+            stat.S_IMODE(path.stat().st_mode) == 0o644
+            and path.read_text() == (REPO / "packaging/default" / name).read_text()
+        )
+    assert (product / "lib/systemd/system/xenha-bootguard.service").is_file()
+    assert (product / "usr/share/doc/xenha/examples/crm-dual-primary.crm").is_file()
+    assert {f for f in files if f.startswith("usr/share/man/")} == {
+        "usr/share/man/man7/ocf_xenha_XenDomainHA.7",
+        "usr/share/man/man8/fence_noop.8",
+        "usr/share/man/man8/xenha-bootguard.8",
+    }
+    lab_files = {str(p.relative_to(lab)) for p in lab.rglob("*") if p.is_file()}
+    assert {f for f in lab_files if f.startswith("usr/share/man/")} == {
+        "usr/share/man/man8/xenha-lab.8",
+        "usr/share/man/man8/xenha-sim.8",
+    }
+    assert not files & lab_files  # two packages must never ship the same path
+    assert "usr/sbin/xenha-lab" in lab_files and "usr/lib/python3/dist-packages/xenha_sim/lab.py" in lab_files
+    # a development install leaves the distribution's files out
+    dev = tmp_path / "dev"
+    install(dev, "install")
+    assert not (dev / "etc/default").exists() and not (dev / "lib/systemd").exists()
+
+
+def test_dist_install_refuses_an_empty_man_directory(tmp_path):
+    (tmp_path / "man").mkdir()
+    failed = subprocess.run(
+        [sys.executable, str(REPO / "packaging/install.py"), "install", "--dist", "--destdir", str(tmp_path / "d"),
+         "--man-dir", str(tmp_path / "man")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert failed.returncode != 0 and "no man pages" in failed.stderr
