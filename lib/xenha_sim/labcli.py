@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from xenha import __version__
 from xenha_sim.lab import Lab, LabConfig, LabError
 
 __all__ = ["PEERS_SHIM", "main"]
@@ -29,6 +30,7 @@ in the lab directory (an existing lab there is taken down) and torn down afterwa
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xenha-lab", description=__doc__)
     parser.add_argument("--dir", help="lab directory (default $XENHA_LAB_DIR or /var/lib/xenha-lab)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="build and start an N-node cluster (2..5)")
     up.add_argument("count", type=int)

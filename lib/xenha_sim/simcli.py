@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from xenha import __version__
 from xenha_sim import drbdsim, faults, xensim
 from xenha_sim.world import World, add_node, log_event
 
@@ -17,6 +18,7 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xenha-sim", description=__doc__)
     parser.add_argument("--world", help="world directory (default $XENHA_SIM_WORLD or /var/lib/xenha-sim)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="create an empty world")
