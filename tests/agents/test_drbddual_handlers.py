@@ -10,6 +10,7 @@ unexpected command, a command never run or a state change never reached fails th
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -686,3 +687,51 @@ def test_validate_all_without_drbd_conf_is_not_configured(node):
 
 def test_validate_all_without_drbdadm_is_not_installed(node):
     assert node("validate-all", drbdconf=str(node.conf)).result == (5, "drbdadm: not installed")
+
+
+# -- a state directory another user could write (issue 13) -------------------------------------------------------
+
+
+def _plant_foreign(node: Node) -> None:
+    """What a local user leaves in a XENHA_RUN_DIR they own: a split-brain mark, wrong minors, a stale score."""
+    node.remember(f"split-brain.{RES}", "0\n")
+    node.remember(f"minors.{RES}", "7")
+    node.remember("score.drbd_r0", "10000")
+    os.chown(node.state_dir, 65534, 65534)
+
+
+def test_probe_with_planted_files_in_a_foreign_owned_state_dir_answers_from_drbd_alone(node):
+    node.proc(SECONDARY)
+    _plant_foreign(node)
+    node.then("drbdadm", "sh-dev", RES, stdout="/dev/drbd0\n")  # the planted minors are not believed
+    node.score(10000)
+    out = node("monitor", interval=0)
+    assert out.result == (0, None)  # not 190 "split-brain" as the planted mark would have it
+    assert "state directory owned by uid 65534, not root: " in out.stderr
+    assert out.stderr.count("its files are ignored") == 1
+    assert node.state(f"minors.{RES}") == "7"  # nothing written there either
+
+
+def test_recurring_monitor_in_a_group_writable_state_dir_keeps_its_exact_answer(node):
+    node.running(PRIMARY)
+    node.remember(f"split-brain.{RES}", "0\n")
+    os.chmod(node.state_dir, 0o777)
+    node.then("drbdadm", "sh-dev", RES, stdout="/dev/drbd0\n")
+    node.score(10000)  # nothing remembered: written again
+    assert node("monitor").result == (8, None)
+
+
+def test_start_refuses_a_foreign_owned_state_dir_in_one_line(node):
+    node.proc(STOPPED)
+    _plant_foreign(node)
+    code, reason = node("start").result
+    assert code == 4
+    assert reason is not None and "owned by uid 65534, not root" in reason
+
+
+def test_stop_of_a_stopped_resource_with_a_foreign_owned_state_dir_is_0(node):
+    node.proc(STOPPED)
+    _plant_foreign(node)
+    node.score(None)
+    assert node("stop").result == (0, None)
+    assert node.state("score.drbd_r0") == "10000"  # untouched

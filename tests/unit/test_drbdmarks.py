@@ -38,3 +38,27 @@ def test_garbage_in_a_mark_still_marks_the_resource(tmp_path):
     (tmp_path / "DrbdDualPrimary").mkdir()
     (tmp_path / "DrbdDualPrimary" / f"{SPLIT_BRAIN_MARK}r0").write_bytes(b"\xff -1 99999999 3\n")
     assert split_brain_marks(str(tmp_path)) == {"r0": (3,)}
+
+
+def test_a_mark_planted_where_another_user_may_write_is_not_believed(tmp_path):
+    """Issue 13: a split-brain mark planted under a foreign-owned XENHA_RUN_DIR stopped guests from starting."""
+    directory = tmp_path / "DrbdDualPrimary"
+    directory.mkdir(mode=0o700)
+    (directory / f"{SPLIT_BRAIN_MARK}r0").write_text("0\n")
+    assert split_brain_marks(str(tmp_path)) == {"r0": (0,)}
+    os.chown(directory, 65534, 65534)
+    assert split_brain_marks(str(tmp_path)) == {}
+    os.chown(directory, 0, 0)
+    os.chmod(directory, 0o777)
+    assert split_brain_marks(str(tmp_path)) == {}
+    os.chmod(directory, 0o700)
+    os.chown(tmp_path, 65534, 65534)  # the run directory above it
+    assert split_brain_marks(str(tmp_path)) == {}
+
+
+def test_a_fifo_as_a_mark_never_blocks(tmp_path):
+    directory = tmp_path / "DrbdDualPrimary"
+    directory.mkdir(mode=0o700)
+    os.mkfifo(directory / f"{SPLIT_BRAIN_MARK}r0")
+    (directory / f"{SPLIT_BRAIN_MARK}r1").write_text("1\n")
+    assert split_brain_marks(str(tmp_path)) == {"r1": (1,)}

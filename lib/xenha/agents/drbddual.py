@@ -490,8 +490,21 @@ def _minors(p: Params, ctx: Context, major: int | None) -> tuple[int, ...]:
         minors = parse_sh_dev(res.stdout, p.resource)
     except ParseError as exc:
         raise ConfigError(ocf.clip_reason(f"drbd {p.resource}: drbdadm sh-dev named no device: {exc.why}")) from None
-    ctx.state.write(key, " ".join(str(m) for m in minors))
+    _remember(ctx, key, " ".join(str(m) for m in minors))
     return minors
+
+
+def _remember(ctx: Context, key: str, value: str) -> None:
+    """Write state file `key`; a directory we must not trust or a full /run costs memory, never the answer.
+
+    start refuses an untrusted state directory up front (ctx.state.ensure); a monitor, a probe or a stop whose
+    directory went bad answers from what it finds, as on a fresh boot, and says why once (StateDir logs it).
+    """
+    try:
+        ctx.state.write(key, value)
+    except (XenhaError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, XenhaError) else f"{ctx.state.path}: {exc.strerror}"
+        _log.warning("%s: %s not remembered", reason, key)
 
 
 def observe(p: Params, ctx: Context) -> Observation:
@@ -541,7 +554,7 @@ def _set_score(p: Params, ctx: Context, score: int | None) -> None:
         _log.warning("drbd %s: crm_attribute not installed; promotion score %s not written", p.resource, wanted)
         return
     if res.ok:
-        ctx.state.write(key, wanted)
+        _remember(ctx, key, wanted)
         # a probe's rewrite of an unchanged score is routine: a healthy probe logs nothing at info
         _log.log(
             log.INFO if last != wanted else log.DEBUG, "drbd %s: promotion score %s", p.resource, wanted or "removed"
@@ -564,7 +577,7 @@ def _remember_connection(p: Params, ctx: Context, obs: Observation, *, brought_u
     previous = ctx.state.read(key) == "1"
     now = previous or obs.is_networked or (brought_up and obs.has_peer)
     if now and not previous:
-        ctx.state.write(key, "1")
+        _remember(ctx, key, "1")
     return previous
 
 
@@ -582,7 +595,7 @@ def _unresolved_split_brain(p: Params, ctx: Context, obs: Observation, *, seen_n
     if seen_now:
         if not marked:
             minors = sorted({v.minor for v in obs.volumes if v.minor is not None})
-            ctx.state.write(key, " ".join(str(m) for m in minors) + "\n")
+            _remember(ctx, key, " ".join(str(m) for m in minors) + "\n")
         return True
     if marked and obs.is_connected:
         ctx.state.remove(key)
@@ -623,6 +636,7 @@ def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
 
 
 def start(p: Params, ctx: Context) -> ExitCode:
+    ctx.state.ensure()  # UnsafeStateDir (4): no split-brain memory, no start; the cluster picks another node
     obs = observe(p, ctx)
     check_clone_meta(ctx.env, obs.major, p.resource)
     brought_up = obs.health == Health.STOPPED
