@@ -24,22 +24,35 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # The line of every launcher that puts the library first on sys.path; install rewrites it.
 LIB_MARKER = "# xenha-lib"
+# The line of every launcher that finds lxml, daemon and filelock where Debian keeps them; --site-dirs rewrites it
+# for distributions that keep them elsewhere (an RPM's python3_sitelib and python3_sitearch).
+SITE_LINE = 'sys.path.append("/usr/lib/python3/dist-packages")'
 
 
-def _python_dir(prefix: str) -> str:
+def _python_dir(prefix: str, pydir: str | None = None) -> str:
+    if pydir:
+        return pydir
     # Debian's /usr/bin/python3 reads /usr/lib/python3/dist-packages and /usr/local/lib/python3.X/dist-packages.
     if prefix == "/usr":
         return "/usr/lib/python3/dist-packages"
     return f"{prefix}/lib/python3.{sys.version_info.minor}/dist-packages"
 
 
-def launcher_text(src: Path, libdir: str) -> str:
-    """The launcher `src` with its LIB_MARKER line naming `libdir`; SystemExit unless it has exactly one."""
+def launcher_text(src: Path, libdir: str, site_dirs: tuple[str, ...] = ()) -> str:
+    """The launcher `src` with its LIB_MARKER line naming `libdir`; SystemExit unless it has exactly one.
+
+    With `site_dirs`, its SITE_LINE appends those directories instead of Debian's dist-packages.
+    """
     lines = src.read_text().splitlines(keepends=True)
     marked = [i for i, line in enumerate(lines) if LIB_MARKER in line]
     if len(marked) != 1 or not lines[0].startswith("#!/usr/bin/python3 -IS\n"):
         raise SystemExit(f"{src}: not a launcher (#!/usr/bin/python3 -IS and one {LIB_MARKER!r} line)")
     lines[marked[0]] = f"sys.path[:0] = [{libdir!r}]  {LIB_MARKER}: written by packaging/install.py\n"
+    if site_dirs:
+        site = [i for i, line in enumerate(lines) if line.startswith(SITE_LINE)]
+        if len(site) != 1:
+            raise SystemExit(f"{src}: no {SITE_LINE!r} line to rewrite for --site-dirs")
+        lines[site[0]] = f"sys.path += {list(site_dirs)!r}  # lxml, daemon, filelock: written by packaging/install.py\n"
     return "".join(lines)
 
 
@@ -62,12 +75,14 @@ class Layout:
     hadir: str = "/etc/ha.d"
     unitdir: str = "/lib/systemd/system"
     sysconfdir: str = "/etc"
+    pydir: str | None = None  # the library's directory; None: Debian's for the prefix
+    site_dirs: tuple[str, ...] = ()  # where the launchers find lxml, daemon, filelock; (): Debian's
 
 
 def plan(layout: Layout, *, lab: bool, dist: bool = False, man_dir: Path | None = None) -> list[Entry]:
     """What to install: every file, with the library directory its launcher line gets (None: not a launcher)."""
     prefix, sbindir = layout.prefix, layout.sbindir
-    pydir = _python_dir(prefix)
+    pydir = _python_dir(prefix, layout.pydir)
     files: list[Entry] = []
     packages = ["xenha_sim"] if lab else ["xenha"]
     for package in packages:
@@ -113,7 +128,7 @@ def _man_pages(prefix: str, man_dir: Path | None, *, lab: bool) -> list[Entry]:
     ]
 
 
-def install(destdir: str, manifest: str | None, files: list[Entry]) -> None:
+def install(destdir: str, manifest: str | None, files: list[Entry], site_dirs: tuple[str, ...] = ()) -> None:
     """Write `files` under `destdir`; with a manifest (development installs) byte-compile and record them."""
     os.umask(0o022)  # agents run meta-data as nobody: every directory we create must be world-readable
     installed = []
@@ -124,7 +139,7 @@ def install(destdir: str, manifest: str | None, files: list[Entry]) -> None:
             shutil.copyfile(src, target)
         else:
             target.unlink(missing_ok=True)  # a symlink left there must not redirect the write
-            target.write_text(launcher_text(src, libdir))
+            target.write_text(launcher_text(src, libdir, site_dirs))
         target.chmod(mode)
         installed.append(dest)
     if manifest is None:
@@ -182,6 +197,8 @@ def main() -> int:
     parser.add_argument("--lab", action="store_true", help="the simulator and lab tools instead of the product")
     parser.add_argument("--dist", action="store_true", help="for a distribution package: no manifest, no .pyc")
     parser.add_argument("--man-dir", type=Path, help="install the man pages generated in this directory")
+    parser.add_argument("--pydir", help="the library's directory (default: Debian's for the prefix)")
+    parser.add_argument("--site-dirs", default="", help="colon-separated: where launchers find lxml (default Debian's)")
     args = parser.parse_args()
     layout = Layout(
         prefix=args.prefix,
@@ -191,13 +208,15 @@ def main() -> int:
         hadir=args.ha_dir,
         unitdir=args.unitdir,
         sysconfdir=args.sysconfdir,
+        pydir=args.pydir,
+        site_dirs=tuple(d for d in args.site_dirs.split(":") if d),
     )
     name = "lab-manifest" if args.lab else "install-manifest"
     manifest = f"{args.prefix}/share/xenha/{name}"
     destdir = args.destdir.rstrip("/")
     if args.action == "install":
         files = plan(layout, lab=args.lab, dist=args.dist, man_dir=args.man_dir)
-        install(destdir, None if args.dist else manifest, files)
+        install(destdir, None if args.dist else manifest, files, layout.site_dirs)
     elif args.dist:
         raise SystemExit("uninstall: a --dist install has no manifest; the package manager removes it")
     else:

@@ -232,3 +232,16 @@ def test_dist_install_refuses_an_empty_man_directory(tmp_path):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert failed.returncode != 0 and "no man pages" in failed.stderr
+
+
+def test_rpm_layout_rewrites_the_library_and_site_lines(tmp_path):
+    """The spec's layout: library in python3_sitelib, launchers find lxml in sitelib and sitearch, not Debian's."""
+    dest = tmp_path / "root"
+    site = "/usr/lib/python3.11/site-packages"
+    install(dest, "install", "--dist", "--pydir", site, "--site-dirs", f"{site}:/usr/lib64/python3.11/site-packages")
+    assert (dest / site.lstrip("/") / "xenha/__init__.py").is_file()
+    text = (dest / "usr/lib/ocf/resource.d/xenha/XenDomainHA").read_text()
+    assert f"sys.path[:0] = [{site!r}]  # xenha-lib" in text
+    assert f"sys.path += [{site!r}, '/usr/lib64/python3.11/site-packages']  # lxml" in text
+    assert "dist-packages" not in text
+    compile(text, "XenDomainHA", "exec")
