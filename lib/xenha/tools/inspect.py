@@ -1,4 +1,7 @@
-"""`xenha inspect`: parse DRBD and Xen state (files or live sources) and print it as a table or JSON."""
+"""The `xenha` command: `xenha inspect` (DRBD and Xen state, files or live, as a table or JSON), `xenha convert`.
+
+`xenha convert` (heartbeat v1 to Pacemaker) lives in xenha.tools.convert and is imported only when asked for.
+"""
 
 from __future__ import annotations
 
@@ -126,7 +129,10 @@ def _table(rows: list[Row], columns: Sequence[str], out: TextIO) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from xenha import __version__
+
     parser = argparse.ArgumentParser(prog="xenha", description="xenha administration tools")
+    parser.add_argument("--version", action="version", version=f"xenha {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     inspect = sub.add_parser("inspect", help="parse and show DRBD or Xen state")
     kinds = inspect.add_subparsers(dest="kind", required=True)
@@ -145,6 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--xl-json", metavar="FILE", help="an `xl list -l` capture")
     src.add_argument("--xm-sxp", metavar="FILE", help="an `xm list --long` capture")
     xen.add_argument("--json", action="store_true", help="print JSON, one object per domain")
+
+    from xenha.tools import convert
+
+    convert.add_parser(sub)
     return parser
 
 
@@ -153,6 +163,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = _parser().parse_args(argv)
+    if args.command == "convert":
+        from xenha.tools import convert
+
+        return convert.main(args, out, err)
     collect: Callable[[argparse.Namespace], list[Row]]
     collect, columns = (drbd_rows, _DRBD_COLUMNS) if args.kind == "drbd" else (xen_rows, _XEN_COLUMNS)
     try:
