@@ -277,6 +277,27 @@ def test_start_without_peer_starts_degraded_after_wfc_timeout(node):
     assert 1.0 <= out.elapsed < 5.0
 
 
+def test_start_with_wfc_timeout_past_the_start_timeout_keeps_time_to_write_the_score(node):
+    """Issue 13: wfc_timeout >= the start timeout with the peer down waited out the whole budget, then failed
+    with "crm_attribute: out of time". The wait is capped; start succeeds degraded with time left for the score."""
+    node.proc(STOPPED)
+    node.then("drbdadm", "up", RES, effect=node.becomes(WAITING))
+    node.then("drbdadm", "sh-dev", RES, stdout="/dev/drbd0\n")
+    node.score(1000)
+    out = node("start", wfc_timeout="86400", meta={**SINGLE, "timeout": "6000"})
+    assert out.result == (0, None)
+    assert out.elapsed < 6.0
+    score_call = node.script.ran[-1]
+    assert score_call.argv[0] == "crm_attribute" and score_call.remaining >= 1.0, score_call
+
+
+@pytest.mark.parametrize(
+    ("remaining", "budget"), [(float("inf"), float("inf")), (216.0, 172.8), (20.0, 15.0), (4.0, 2.0), (0.0, 0.0)]
+)
+def test_the_wait_for_the_peer_leaves_a_fifth_at_least_5_s_at_most_half(remaining, budget):
+    assert drbddual.wfc_budget(remaining) == pytest.approx(budget)
+
+
 def test_start_with_wfc_timeout_0_does_not_wait_for_the_peer(node):
     node.proc(STOPPED)
     node.then("drbdadm", "up", RES, effect=node.becomes(WAITING))

@@ -154,8 +154,11 @@ AGENT = ocf.Agent(
             "wfc_timeout",
             "seconds to wait for the peer at start",
             "How long start waits, at most, for the connection to the peer after bringing the resource up, "
-            "in seconds, bounded by the start timeout. 0 returns as soon as the disk is attached. The "
-            "resource is usable without the peer; the monitor reports it degraded until they connect. "
+            "in seconds. The wait is capped so that start keeps what the rest of it needs (writing the "
+            "promotion score with crm_attribute): it ends no later than the start timeout less a reserve of "
+            "a fifth of the time left, at least 5 s (half the time left if that is less). A peer still "
+            "missing then is no failure: start succeeds degraded. 0 returns as soon as the disk is attached. "
+            "The resource is usable without the peer; the monitor reports it degraded until they connect. "
             "Default: 10.",
             type="integer",
             default="10",
@@ -635,6 +638,20 @@ def _allows_two_primaries(p: Params, ctx: Context, major: int | None) -> bool:
 # --- handlers, in lifecycle order ---------------------------------------------------------------------------
 
 
+# What start keeps after waiting for the peer: the score write (crm_attribute asks the CIB; a busy cluster takes
+# seconds), the split-brain bookkeeping and the last look at /proc/drbd.
+_WFC_RESERVE_MIN = 5.0
+_WFC_RESERVE_PART = 0.2
+
+
+def wfc_budget(remaining: float) -> float:
+    """The longest wait for the peer that leaves start its reserve (see the wfc_timeout parameter), in seconds."""
+    if remaining == float("inf"):
+        return remaining
+    reserve = min(max(_WFC_RESERVE_MIN, remaining * _WFC_RESERVE_PART), remaining / 2)
+    return max(0.0, remaining - reserve)
+
+
 def start(p: Params, ctx: Context) -> ExitCode:
     ctx.state.ensure()  # UnsafeStateDir (4): no split-brain memory, no start; the cluster picks another node
     obs = observe(p, ctx)
@@ -656,7 +673,7 @@ def start(p: Params, ctx: Context) -> ExitCode:
 
         obs = poll_until(attached, ctx.deadline, interval=0.2, what=f"drbd {p.resource}: attach")
         if p.wfc_timeout > 0 and not obs.is_connected:
-            wait = ctx.deadline.sub(p.wfc_timeout)
+            wait = ctx.deadline.sub(min(p.wfc_timeout, wfc_budget(ctx.deadline.remaining())))
 
             def connected() -> Observation | None:
                 now = observe(p, ctx)
