@@ -26,12 +26,34 @@ def _why_not() -> str | None:
     return None
 
 
+# XENHA_TEST_INSTALLED=package: test the files the xenha and xenha-lab .debs installed (make package-check), not an
+# install from this checkout; the packages must be installed, and nothing is installed or removed here.
+PACKAGE_MODE = os.environ.get("XENHA_TEST_INSTALLED") == "package"
+
+
+def _packages_missing() -> list[str]:
+    query = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", "xenha", "xenha-lab"],
+        capture_output=True, text=True, check=False, timeout=30,
+    )  # fmt: skip
+    shown = dict(line.split(None, 1) for line in query.stdout.splitlines() if " " in line)
+    return [name for name in ("xenha", "xenha-lab") if shown.get(name, "").strip() != "ii"]
+
+
 @pytest.fixture(scope="session")
 def installed() -> Iterator[None]:
     """The product and the lab tools installed from this checkout, removed afterwards if we put them there."""
     why = _why_not()
+    if why and PACKAGE_MODE:
+        pytest.fail(f"XENHA_TEST_INSTALLED=package: {why}")
     if why:
         pytest.skip(why)
+    if PACKAGE_MODE:
+        missing = _packages_missing()
+        if missing or any(m.exists() for m in MANIFESTS):
+            pytest.fail(f"XENHA_TEST_INSTALLED=package: not installed: {missing}, or a make install is in the way")
+        yield
+        return
     had = [m.exists() for m in MANIFESTS]
     for extra in ([], ["--lab"]):
         subprocess.run(
