@@ -15,7 +15,7 @@ from xenha.drbd.guard import DrbdDisk, Observed, Verdict
 from xenha.drbd.model import CONN_STATES, DISK_STATES, ROLES, ConnState, DiskState, DrbdVolume, Role
 from xenha.errors import ConfigError, ParseError
 from xenha.hb1.config import ShellVars, parse_shell_vars
-from xenha.tools.bootguard import BootSettings, decide_boot, next_delay, settings_from
+from xenha.tools.bootguard import BootSettings, decide_boot, main, next_delay, settings_from
 
 DISK = DrbdDisk("r0", 0, 0)
 
@@ -192,3 +192,28 @@ def test_next_delay_is_the_interval_plus_or_minus_the_jitter():
     rng = random.Random(7)
     delays = [next_delay(300, 60, rng.uniform) for _ in range(200)]
     assert 240 <= min(delays) < 250 and 350 < max(delays) <= 360
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1e400", "9" * 5000, "²", "١٢", "-5", "inf", "nan", "NaN", "1_000", "0x10", "5.", "1.2.3", "86401", " 1 2 "],
+)
+def test_huge_or_foreign_numbers_are_one_line_problems_never_tracebacks(value):
+    """Issue 13: float() took 1e400 (inf), nan and 5,000 digits; the interval then never ended or overflowed."""
+    for key in ("BOOTGUARD_INTERVAL", "BOOTGUARD_JITTER", "XENHA_START_MAXWAIT"):
+        with pytest.raises(ConfigError) as info:
+            settings_from(parse_shell_vars(f"{key}='{value}'\n"), {})
+        assert "\n" not in info.value.reason and len(info.value.reason) < 200
+        assert f"{key}=" in info.value.reason and "is not a number of seconds (0 to 86400)" in info.value.reason
+
+
+def test_a_day_and_fractions_are_accepted():
+    settings = settings_from(parse_shell_vars("BOOTGUARD_INTERVAL=86400\nBOOTGUARD_JITTER=.5\n"), {})
+    assert (settings.interval, settings.jitter) == (86400.0, 0.5)
+
+
+def test_version_prints_name_and_version(capsys):
+    from xenha import __version__
+
+    assert main(["--version"], {}) == 0
+    assert capsys.readouterr().out == f"xenha-bootguard {__version__}\n"

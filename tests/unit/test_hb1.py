@@ -353,3 +353,21 @@ def test_ownership_rule():
     assert ownership(lock_present=False, live_guests=2) is Ownership.OWNED
     assert ownership(lock_present=False, live_guests=0) is Ownership.NOT_OWNED
     assert ownership(lock_present=False, live_guests=None) is Ownership.NOT_OWNED
+
+
+@pytest.mark.parametrize(
+    "value", ["1e400", "9" * 5000, "²", "١٢", "-5", "inf", "nan", "0.5", "1_000", "0x10", "86401", "99999999999999"]
+)
+@pytest.mark.parametrize("key", ["XENDOMAINS_STOP_MAXWAIT", "XENHA_START_MAXWAIT", "XENHA_DESTROY_MAXWAIT"])
+def test_maxwait_values_that_are_not_small_whole_numbers_are_one_line_problems(key, value):
+    """Issue 13: `²` passed str.isdigit() and 5,000 digits went to int(): tracebacks instead of a problem."""
+    with pytest.raises(ConfigError) as info:
+        group_config("1", parse_shell_vars(f"XENDOMAINS_AUTO=/a {key}='{value}'"))
+    reason = info.value.reason
+    assert "\n" not in reason and len(reason) < 200, reason
+    assert f"{key}=" in reason and "is not a number of seconds (0 to 86400, whole)" in reason
+
+
+def test_maxwait_of_a_day_is_accepted():
+    cfg = group_config("1", parse_shell_vars("XENDOMAINS_AUTO=/a XENDOMAINS_STOP_MAXWAIT=86400"))
+    assert cfg.stop_maxwait == 86400.0

@@ -36,13 +36,15 @@ from enum import Enum
 from typing import Literal
 
 from xenha.errors import ArgsError, ConfigError, ParseError
+from xenha.files import read_text
 from xenha.run import Deadline, Runner
-from xenha.xen.config import DomUConfig, parse_domu_config
+from xenha.xen.config import CONFIG_MAX_BYTES, DomUConfig, parse_domu_config
 from xenha.xen.ctl import Tool, XenCtl, find_domain
 from xenha.xen.ctl import open_toolstack as xenctl_open
 from xenha.xen.listing import Domain
 
 __all__ = [
+    "MAX_SECONDS",
     "SCRIPT_PREFIX",
     "Assignment",
     "GroupConfig",
@@ -61,6 +63,7 @@ __all__ = [
     "open_toolstack",
     "ownership",
     "parse_migrate",
+    "parse_seconds",
     "parse_shell_vars",
     "read_boot_id",
     "read_guests",
@@ -300,10 +303,13 @@ def render_shell_vars(variables: ShellVars) -> str:
     return "".join(f"{'export ' if a.exported else ''}{a.name}={_quote(a.value)}\n" for a in variables.assignments)
 
 
+SHELL_VARS_MAX_BYTES = 1 << 20  # /etc/default/xendomains is 6 KiB
+
+
 def read_shell_vars(path: str) -> ShellVars:
     """Read and parse a shell variable file; OSError when it cannot be read, ParseError (naming the file) otherwise."""
-    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-        return parse_shell_vars(handle.read(), tool=path)
+    text = read_text(path, limit=SHELL_VARS_MAX_BYTES, errors="surrogateescape")  # a FIFO or a device: refused
+    return parse_shell_vars(text, tool=path)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -409,19 +415,50 @@ def _flag(variables: ShellVars, key: str, default: bool, problems: list[str]) ->
     return default
 
 
+# The longest wait any *_MAXWAIT or bootguard setting accepts: a day. xendomains takes any number, but a wait longer
+# than that is a typo, and 5,000 digits or 1e400 must be a one-line problem, never a traceback or an endless wait.
+MAX_SECONDS = 86400
+_SHOWN = 40  # characters of a bad value quoted in a problem
+
+
+def parse_seconds(
+    key: str, raw: str | None, default: float, problems: list[str], *, maximum: float = MAX_SECONDS, fraction: bool
+) -> float | None:
+    """A number of seconds from 0 to `maximum`: ASCII digits (and one `.` when `fraction`), at most 12 characters.
+
+    None when the value is empty; otherwise the value, or `default` with a one-line problem appended. Never raises:
+    no int() or float() sees anything but a short run of ASCII digits (no 1e400, inf, nan, `²`, `-5`, 5,000 digits).
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    whole, dot, part = text.partition(".") if fraction else (text, "", "")
+    digits = whole + part
+    if (
+        not digits
+        or len(text) > 12
+        or not (digits.isascii() and digits.isdigit())
+        or (dot and not part)
+        or "." in part
+        or float(text) > maximum
+    ):
+        shown = text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+        whole_only = "" if fraction else ", whole"
+        problems.append(f"{key}={shown!r} is not a number of seconds (0 to {maximum:g}{whole_only})")
+        return default
+    return float(text)
+
+
 def _seconds(variables: ShellVars, key: str, default: int, problems: list[str], notes: list[str]) -> float:
-    raw = (variables.get(key) or "").strip()
-    if not raw:
+    value = parse_seconds(key, variables.get(key), float(default), problems, fraction=False)
+    if value is None:
         return float(default)
-    if not raw.isdigit():
-        problems.append(f"{key}={raw!r} is not a number of seconds")
-        return float(default)
-    if int(raw) == 0:
+    if value == 0:
         # xendomains waits forever with 0; heartbeat gives a stop no time limit, so one hung guest would hang the
         # takeover. Every xenha step is bounded.
         notes.append(f"{key}=0 (no limit) is not supported; using {default}s")
         return float(default)
-    return float(int(raw))
+    return value
 
 
 def group_config(group: str, variables: ShellVars) -> GroupConfig:
@@ -573,8 +610,7 @@ def read_guests(directory: str) -> tuple[Guest, ...]:
         if entry.startswith(".") or entry.endswith(("~", ".dpkg-old", ".dpkg-dist")) or not os.path.isfile(path):
             continue
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+            text = read_text(path, limit=CONFIG_MAX_BYTES)
         except OSError as exc:
             guests.append(Guest(entry, path, None, f"config {path}: {exc.strerror}"))
             continue
@@ -595,7 +631,6 @@ def open_toolstack(choice: Toolstack, run: Runner, deadline: Deadline) -> tuple[
 def read_boot_id(path: str = "/proc/sys/kernel/random/boot_id") -> str:
     """This boot's id ("" when the kernel does not say): a lock file from an earlier boot is stale."""
     try:
-        with open(path, encoding="ascii", errors="replace") as handle:
-            return handle.read().strip()
+        return read_text(path, limit=64).strip()
     except OSError:
         return ""

@@ -30,10 +30,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from xenha import __version__
 from xenha.drbd.guard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
 from xenha.drbd.model import ConnState, Role
 from xenha.errors import ConfigError, ParseError, XenhaError
-from xenha.hb1.config import Guest, ShellVars, Toolstack, Xen, find_domain, open_toolstack, read_guests, read_shell_vars
+from xenha.hb1.config import (
+    Guest,
+    ShellVars,
+    Toolstack,
+    Xen,
+    find_domain,
+    open_toolstack,
+    parse_seconds,
+    read_guests,
+    read_shell_vars,
+)
 from xenha.ocf import log
 from xenha.paths import Paths
 from xenha.run import Deadline, Runner, SubprocessRunner, poll_until
@@ -76,17 +87,8 @@ class BootSettings:
 
 
 def _number(raw: str | None, key: str, default: float, problems: list[str]) -> float:
-    text = (raw or "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        problems.append(f"{key}={text!r} is not a number of seconds")
-        return default
-    return value
+    value = parse_seconds(key, raw, default, problems, fraction=True)
+    return default if value is None else value
 
 
 def settings_from(variables: ShellVars, environ: Mapping[str, str]) -> BootSettings:
@@ -435,6 +437,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="start DRBD-backed guests at boot once DRBD is safe")
     parser.add_argument("action", choices=["start", "stop", "status", "reload", "check"])
     parser.add_argument("--foreground", action="store_true", help="start: wait in the foreground, do not detach")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
 
