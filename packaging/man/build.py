@@ -518,7 +518,13 @@ def _values() -> dict[str, str]:
     from xenha.tools import bootguard
 
     guard = bootguard.BootSettings()
-    return {
+    # The lock file a group gets by default, for a group named by a token no path contains otherwise.
+    token = "GROUPTOKEN"
+    group = hb1.group_config(token, hb1.ShellVars((hb1.Assignment("XENDOMAINS_AUTO", "/etc/xen/auto/HA1"),)))
+    if token not in group.lockfile:
+        raise BuildError(f"the default LOCKFILE {group.lockfile} does not name its group")
+    values = {
+        "HB1_LOCKFILE": group.lockfile.replace(token, "<N>"),
         "STOP_MAXWAIT": str(hb1.DEFAULT_STOP_MAXWAIT),
         "START_MAXWAIT": str(hb1.DEFAULT_START_MAXWAIT),
         "DESTROY_MAXWAIT": str(hb1.DEFAULT_DESTROY_MAXWAIT),
@@ -530,9 +536,28 @@ def _values() -> dict[str, str]:
         "BOOTGUARD_PIDFILE": guard.pidfile,
         "BOOTGUARD_START_MAXWAIT": f"{guard.start_maxwait:g}",
     }
+    try:
+        from xenha.tools import convert
+    except ImportError:  # xenha convert is not in this tree: its section keeps the numbers
+        return {**values, **_CONVERT_FALLBACK}
+    return {
+        **values,
+        "CONVERT_HOME_SCORE": str(convert.HOME_SCORE),
+        "CONVERT_STAY_STICKINESS": str(convert.STAY_STICKINESS),
+        "CONVERT_MIGRATION_THRESHOLD": str(convert.MIGRATION_THRESHOLD),
+        "CONVERT_FENCING_DELAY": convert.FENCING_DELAY,
+    }
 
 
-_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+_CONVERT_FALLBACK = {
+    "CONVERT_HOME_SCORE": "100",
+    "CONVERT_STAY_STICKINESS": "200",
+    "CONVERT_MIGRATION_THRESHOLD": "3",
+    "CONVERT_FENCING_DELAY": "10s",
+}
+
+
+_PLACEHOLDER = re.compile(r"@([A-Z0-9_]+)@")
 
 
 def hand_page(name: str, date: str, values: dict[str, str]) -> str:

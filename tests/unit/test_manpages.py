@@ -1,0 +1,400 @@
+"""packaging/man/build.py: every page is written, documents every parameter, action and option, and is clean roff."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xenha.ocf.decl import Action, Agent, Parameter
+from xenha.ocf.metadata import render_metadata
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = REPO / "packaging/man/build.py"
+PAGES = (
+    "ocf_xenha_XenDomainHA.7",
+    "ocf_xenha_DrbdDualPrimary.7",
+    "ocf_xenha_AoEExport.7",
+    "ocf_xenha_O2cbCluster.7",
+    "fence_noop.8",
+    "xenha.8",
+    "xenha-bootguard.8",
+    "xenha-migrate.8",
+    "xendomainsHA.8",
+)
+UTF8 = {**os.environ, "LC_ALL": "C.UTF-8", "MANWIDTH": "100"}
+
+
+def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, check=False, capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+
+
+def _load_build() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("xenha_man_build", BUILD)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+man = _load_build()
+AGENTS: list[Agent] = man.agents()
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pages as the packaging builds them: /usr/bin/python3 build.py --outdir DIR, in a fresh process."""
+    out = tmp_path_factory.mktemp("man") / "pages"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764806400"}  # 2025-12-04
+    done = _run(["/usr/bin/python3", str(BUILD), "--outdir", str(out)], env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return out
+
+
+def sections(text: str) -> dict[str, str]:
+    """The roff source of each `.SH` section, by title."""
+    found: dict[str, str] = {}
+    title = None
+    for line in text.splitlines():
+        if line.startswith(".SH "):
+            title = line[4:].strip().strip('"')
+            found[title] = ""
+        elif title is not None:
+            found[title] += line + "\n"
+    return found
+
+
+def tagged(section: str) -> list[tuple[str, str]]:
+    """(tag, body) of every `.TP` item of a section."""
+    items = []
+    for chunk in section.split(".TP\n")[1:]:
+        tag, _, body = chunk.partition("\n")
+        items.append((tag, body))
+    return items
+
+
+def bold(name: str) -> str:
+    return "\\fB" + name.replace("\\", "\\e").replace("-", "\\-") + "\\fR"
+
+
+# --- the interface the packaging calls ------------------------------------------------------------------------------
+
+
+def test_build_writes_every_page(outdir):
+    assert sorted(p.name for p in outdir.iterdir()) == sorted(PAGES)
+    assert sorted(man.page_names()) == sorted(PAGES)
+    for name in PAGES:
+        text = (outdir / name).read_text(encoding="utf-8")
+        th = next(line for line in text.splitlines() if line.startswith(".TH "))
+        assert th.split()[1:3] == [f'"{name.rsplit(".", 1)[0].upper()}"', f'"{name.rsplit(".", 1)[1]}"']
+        assert '"2025-12-04"' in th, th
+        assert f'"xenha {man.__version__}"' in th
+        assert "@" not in text.replace("\\(at", ""), f"{name}: a placeholder was left unfilled"
+
+
+def test_build_fails_with_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = _run(["/usr/bin/python3", str(BUILD), "--outdir", str(blocker / "sub")])
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("build.py: "), done.stderr
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}
+    done = _run(
+        ["/usr/bin/python3", str(BUILD), "--outdir", str(tmp_path / "out")],
+        env=env,
+    )
+    assert (done.returncode, done.stderr) == (1, "build.py: SOURCE_DATE_EPOCH='yesterday' is not a number of seconds\n")
+
+
+# --- ocf_xenha_<Agent>(7) from the declaration ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
+def test_every_parameter_in_its_page(outdir, agent):
+    page = sections((outdir / f"ocf_xenha_{agent.name}.7").read_text())
+    items = dict(tagged(page["SUPPORTED PARAMETERS"]))
+    assert list(items) == [bold(p.name) for p in agent.parameters]
+    for param in agent.parameters:
+        body = items[bold(param.name)]
+        facts = body.rstrip("\n").rsplit("\n", 1)[1].strip("()").split(", ")
+        assert facts[0] == ("required" if param.required else "optional")
+        assert param.type in facts
+        if param.default is not None:
+            assert f'default "{man.esc(param.default)}"' in facts
+        assert ("reloadable" in facts) == param.reloadable
+        assert ("unique" in facts) == param.unique
+        assert man.esc(param.longdesc.split("\n")[0].strip()[:60]) in body
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
+def test_every_action_in_its_page_with_advised_timeouts(outdir, agent):
+    page = sections((outdir / f"ocf_xenha_{agent.name}.7").read_text())
+    items = tagged(page["SUPPORTED ACTIONS"])
+    assert len(items) == len(man.ocf_actions(agent))
+    for (tag, body), action in zip(items, man.ocf_actions(agent), strict=True):
+        assert tag.startswith(bold(action.name))
+        assert f"Suggested minimum timeout: {action.timeout}s." in body
+        if action.interval:
+            assert f"Suggested interval: {action.interval}s." in body
+        if action.depth:
+            assert f"OCF_CHECK_LEVEL={action.depth}" in tag
+        if action.role:
+            assert action.role in tag
+    synopsis = page["SYNOPSIS"]
+    for action in agent.actions:
+        assert man.esc(action.name) in synopsis
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
+def test_actions_are_those_of_the_ocf_1_1_metadata(agent):
+    from lxml import etree
+
+    doc = etree.fromstring(render_metadata(agent, ocf_1_1=True).encode())
+    listed = [(a.get("name"), a.get("timeout"), a.get("interval")) for a in doc.iterfind("actions/action")]
+    ours = [(a.name, f"{a.timeout}s", None if a.interval is None else f"{a.interval}s") for a in man.ocf_actions(agent)]
+    assert ours == listed
+
+
+def test_every_action_has_its_own_text():
+    for agent in AGENTS:
+        for action in man.ocf_actions(agent):
+            assert action.name in man.ACTION_TEXT, f"{agent.name}: describe {action.name} in build.py ACTION_TEXT"
+
+
+def test_a_new_parameter_and_action_appear_without_touching_the_generator():
+    base = AGENTS[0]
+    extra = Parameter("brand_new_knob", "a new knob", "Turns the new knob.\n\nSecond paragraph.", default="7")
+    agent = Agent(
+        base.name,
+        base.version,
+        base.shortdesc,
+        base.longdesc,
+        (*base.parameters, extra),
+        (*base.actions, Action("monitor", 42, interval=77, depth=20)),
+    )
+    page = sections(man.ocf_page(agent, "2025-12-04", [a.name for a in AGENTS]))
+    params = dict(tagged(page["SUPPORTED PARAMETERS"]))
+    assert 'default "7"' in params[bold("brand_new_knob")]
+    assert "Second paragraph." in params[bold("brand_new_knob")]
+    assert any(
+        "OCF_CHECK_LEVEL=20" in tag and "timeout: 42s" in body for tag, body in tagged(page["SUPPORTED ACTIONS"])
+    )
+    assert "OCF_CHECK_LEVEL=20" in page["EXAMPLE CRM SHELL"] and "OCF_CHECK_LEVEL=20" in page["EXAMPLE PCS"]
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
+def test_examples_set_every_required_parameter_and_the_advised_timeouts(outdir, agent):
+    page = sections((outdir / f"ocf_xenha_{agent.name}.7").read_text())
+    for title in ("EXAMPLE CRM SHELL", "EXAMPLE PCS"):
+        example = page[title]
+        assert f"ocf:xenha:{agent.name}" in example
+        for param in agent.parameters:
+            if param.required:
+                assert re.search(rf"\b{re.escape(man.esc(param.name))}=", example), (title, param.name)
+        for action in agent.actions:
+            if action.name in ("start", "stop", "promote", "demote", "monitor"):
+                assert man.esc(f"{action.name} timeout={action.timeout}s") in example, (title, action.name)
+
+
+# --- fence_noop(8) from its meta-data -------------------------------------------------------------------------------
+
+
+def test_fence_noop_page_lists_its_metadata(outdir):
+    from lxml import etree
+
+    from xenha.fence.noop import render_metadata as fence_metadata
+
+    doc = etree.fromstring(fence_metadata().encode())
+    page = sections((outdir / "fence_noop.8").read_text())
+    options = dict(tagged(page["PARAMETERS"]))
+    stdin = dict(tagged(page["STDIN PARAMETERS"]))
+    for param in doc.iterfind("parameters/parameter"):
+        assert bold(param.get("name")) in stdin
+        if param.get("deprecated") != "1":
+            assert bold(param.find("getopt").get("mixed")) in options
+        default = param.find("content").get("default")
+        if default:
+            assert f"(Default Value: {man.esc(default)})" in stdin[bold(param.get("name"))]
+    actions = dict(tagged(page["ACTIONS"]))
+    assert list(actions) == [bold(a.get("name")) for a in doc.iterfind("actions/action")]
+    assert all(body.strip() for body in actions.values())
+    assert "NOTHING WAS FENCED" in page["DESCRIPTION"]
+
+
+# --- the hand-written pages follow the code ---------------------------------------------------------------------------
+
+
+def _options(parser) -> tuple[set[str], set[str]]:
+    """(long options, subcommands and positional choices) of an argparse parser, recursively."""
+    import argparse
+
+    options: set[str] = set()
+    words: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                words.add(name)
+                more_options, more_words = _options(sub)
+                options |= more_options
+                words |= more_words
+        elif isinstance(action, argparse._HelpAction):
+            continue
+        elif action.option_strings:
+            options |= {o for o in action.option_strings if o.startswith("--")}
+        elif action.choices:
+            words |= set(action.choices)
+    return options, words
+
+
+def in_bold(word: str, text: str) -> bool:
+    """`word` appears as a word inside a bold span (`\\fB...\\fR`)."""
+    escaped = re.escape(word.replace("-", "\\-"))
+    return (
+        re.search(r"\\fB(?:(?!\\fR).)*?(?:(?<=\\fB)|(?<![\w-]))" + escaped + r"(?![\w-])(?:(?!\\fR).)*\\fR", text)
+        is not None
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "module"),
+    [
+        ("xenha-bootguard.8", "xenha.tools.bootguard"),
+        ("xenha-migrate.8", "xenha.hb1.ledger"),
+        ("xenha.8", "xenha.tools.inspect"),
+    ],
+)
+def test_tool_pages_name_every_option(outdir, page, module):
+    options, words = _options(importlib.import_module(module)._parser())
+    text = (outdir / page).read_text()
+    missing = sorted(o for o in options if bold(o) not in text) + sorted(w for w in words if not in_bold(w, text))
+    assert not missing, f"{page} does not describe {missing}"
+
+
+def test_in_bold_finds_words_of_bold_spans_only():
+    assert in_bold("drbd", "\\fBxenha inspect drbd\\fR")
+    assert in_bold("move", "x \\fBmove\\fR y")
+    assert not in_bold("drbd", "\\fBxenha\\fR inspect drbd")
+    assert not in_bold("status", "\\fBlist\\-status\\fR")
+
+
+def _read_keys(module: str) -> set[str]:
+    """The settings a module reads from a defaults file: variables.get("KEY") and pick("KEY")."""
+    source = Path(importlib.import_module(module).__file__).read_text()
+    return set(re.findall(r'(?:variables\.get|pick)\("([A-Z_]+)"\)', source))
+
+
+def test_xendomainsha_page_names_every_variable(outdir):
+    keys = _read_keys("xenha.hb1.config")
+    assert {"XENDOMAINS_AUTO", "XENDOMAINS_MIGRATE", "LOCKFILE"} <= keys
+    text = (outdir / "xendomainsHA.8").read_text()
+    missing = sorted(k for k in keys if bold(k) not in text)
+    assert not missing, f"xendomainsHA.8 does not describe {missing}"
+
+
+def test_bootguard_page_names_every_variable(outdir):
+    keys = _read_keys("xenha.tools.bootguard")
+    assert {"BOOTGUARD_AUTO", "BOOTGUARD_INTERVAL"} <= keys
+    text = (outdir / "xenha-bootguard.8").read_text()
+    missing = sorted(k for k in keys if bold(k) not in text)
+    assert not missing, f"xenha-bootguard.8 does not describe {missing}"
+
+
+def test_pages_state_the_real_defaults(outdir):
+    from xenha.hb1 import config, ledger
+    from xenha.tools.bootguard import BootSettings
+
+    hb1 = (outdir / "xendomainsHA.8").read_text()
+    for value in (config.DEFAULT_STOP_MAXWAIT, config.DEFAULT_START_MAXWAIT, config.DEFAULT_DESTROY_MAXWAIT):
+        assert f"{value} seconds" in hb1 or f"{value}s" in hb1
+    assert man.esc(ledger.DEFAULT_LEDGER) in (outdir / "xenha-migrate.8").read_text()
+    guard = (outdir / "xenha-bootguard.8").read_text()
+    assert man.esc(BootSettings().pidfile) in guard
+    assert f"{BootSettings().interval:g}" in guard
+
+
+# --- clean roff: no warning, a NAME lexgrog reads, cross references -----------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("man") is None, reason="man-db not installed")
+@pytest.mark.parametrize("name", PAGES)
+def test_man_prints_no_warning(outdir, name):
+    done = _run(
+        ["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", str(outdir / name)],
+        env=UTF8,
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert len(done.stdout) > 500
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="groff not installed")
+@pytest.mark.parametrize("name", PAGES)
+def test_groff_prints_no_warning(outdir, name):
+    done = _run(["groff", "-ww", "-man", "-z", str(outdir / name)])
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.skipif(shutil.which("lexgrog") is None, reason="man-db not installed")
+@pytest.mark.parametrize("name", PAGES)
+def test_lexgrog_finds_the_name(outdir, name):
+    done = _run(["lexgrog", str(outdir / name)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    topic = name.rsplit(".", 1)[0]
+    assert re.fullmatch(rf'{re.escape(str(outdir / name))}: "{re.escape(topic)} - \S.*"\n', done.stdout)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_see_also_names_the_other_xenha_pages(outdir, name):
+    see = sections((outdir / name).read_text())["SEE ALSO"]
+    refs = re.findall(r"^\.BR (\S+) \((\d)\),?$", see, re.MULTILINE)
+    assert refs and len(refs) == see.count("\n")
+    assert ("xenha", "8") in refs or name == "xenha.8"
+    for ref, section in refs:
+        if ref.replace("\\-", "-").startswith(("ocf_xenha_", "xenha", "xendomainsHA", "fence_noop")):
+            assert f"{ref.replace(chr(92) + '-', '-')}.{section}" in PAGES, ref
+
+
+# --- escaping --------------------------------------------------------------------------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="`\u00ad")
+    | st.sampled_from(".'\\-\n "),
+    max_size=60,
+)
+
+
+@given(_TEXT)
+def test_escaped_text_never_starts_a_request(text):
+    for line in man.esc(text).split("\n"):
+        assert not line.startswith((".", "'"))
+        assert "-" not in line.replace("\\-", "")
+        assert all(ord(c) < 127 for c in line)
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="groff not installed")
+@settings(max_examples=25)
+@given(_TEXT)
+def test_escaped_text_renders_as_itself(text):
+    body = man.esc(text) if text.strip() else "x"
+    doc = f'.TH "T" "1"\n.SH NAME\nt \\- t\n.SH DESCRIPTION\n.nh\n.ad l\n{body}\n'
+    done = _run(["groff", "-ww", "-man", "-Tutf8", "-P-cbou"], input=doc)
+    assert done.stderr == ""
+    shown = " ".join(done.stdout.split("DESCRIPTION", 1)[1].rsplit("T(1)", 1)[0].split())
+    if text.strip():
+        assert shown.replace(" ", "") == "".join(text.split()).replace("\u2010", "-")
+
+
+def test_backquoted_code_is_bold():
+    assert man.esc("run `xl list` now") == "run \\fBxl list\\fR now"
+    assert man.esc("a ` b") == "a \\(ga b"
