@@ -112,52 +112,84 @@ XENHA = Agents("ocf:xenha:DrbdDualPrimary", "ocf:xenha:XenDomainHA", "xenha")
 PEERS = Agents("ocf:linbit:drbd", "ocf:heartbeat:Xen", "peers (ocf:linbit:drbd + ocf:heartbeat:Xen)")
 
 
-def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents) -> str:
-    """The cluster configuration, in crmsh syntax.
+# The README's cluster configuration, byte for byte (tests/unit/test_readme_config.py holds them equal).
+CLUSTER_CRM = Path(__file__).with_name("cluster.crm")
 
-    Fencing delay (issue 11): two_node makes each half of a partitioned 2-node cluster quorate, so each fences the
-    other. With fence_noop's real power-off in the lab, whichever schedules its fence first wins: usually the DC,
-    whatever it runs, and in a close race both nodes die (seen without a delay). pacemaker's answer for two nodes
-    is priority-fencing-delay: a node that has lost the majority delays its fence of the peer whose running
-    resources have the highest total `priority` (pacemaker 2.1.5 node_priority_fencing_delay), so the node running
-    the more important guests fences first and survives, and it restarts the loser's guests. The guests get
-    distinct priorities (web1 2, web2 1; the DRBD clones 0 add nothing), so the totals only tie when no guest runs
-    anywhere (then there is no delay); with the guests at home ha1 survives, with both on one node that node does.
-    We do not use pcmk_delay_max: it picks the survivor at random, still lets both die when the two random delays
-    fall within one fence's run time, and slows every failover, not only a split. 10 s is several times what the
-    winner needs in the lab (the split seen on both sides within a token, a DC election, fence_noop's SIGKILL in
-    well under a second: about 5 s from the cut to the loser's death); the price is that when the node with the
-    top priority really dies, its fence, and so the restart of its guests, waits those 10 s. It stays well under
-    stonith-timeout.
+
+def crm_statements(text: str) -> list[tuple[list[str], str]]:
+    """crmsh text as (comment lines before it, statement with its continuation lines joined) pairs."""
+    found: list[tuple[list[str], str]] = []
+    comments: list[str] = []
+    pending: list[str] = []
+    for line in text.splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            comments.append(line)
+            continue
+        pending.append(line.strip().removesuffix("\\").strip())
+        if not line.rstrip().endswith("\\"):
+            found.append((comments, " ".join(pending)))
+            comments, pending = [], []
+    return found
+
+
+def crm_config(lab_dir: Path, cfg: LabConfig, agents: Agents, text: str | None = None) -> str:
+    """The README's configuration (`CLUSTER_CRM`) with the lab's substitutions, in crmsh syntax.
+
+    The substitutions, and nothing else:
+    1. Fencing: every statement whose id starts with `fence-` (the README's fence_ipmilan devices and their
+       locations), with the comment lines just before it, gives way to one fence_noop device for all nodes, whose
+       sim_world powers a lab node off for real and whose log_file the demo reads.
+    2. Paths: `config=/etc/xen/` becomes the lab directory's `xen/`, and each `drbd_resource=R` gains
+       `drbdconf=` the lab's drbd.conf (the README relies on the default /etc/drbd.conf).
+    3. With the peers' agents (PEERS), ocf:linbit:drbd and ocf:heartbeat:Xen replace xenha's, and XenDomainHA's
+       `config=FILE migration_address="..."` becomes `xmfile=FILE name=GUEST` (Xen has no migration_address: it
+       migrates to the node name, which the simulator also answers to).
+    Node names (ha1, ha2), guests, priorities, operation timeouts and properties are the README's.
+
+    Why priority-fencing-delay (issue 11): two_node makes each half of a partitioned 2-node cluster quorate, so each
+    fences the other. With fence_noop's real power-off in the lab, whichever schedules its fence first wins: usually
+    the DC, whatever it runs, and in a close race both nodes die (seen without a delay). A node that has lost the
+    majority delays its fence of the peer whose running resources have the highest total `priority` (pacemaker
+    2.1.5 node_priority_fencing_delay), so the node running the more important guests fences first and survives.
+    The guests get distinct priorities (web1 2, web2 1; the DRBD clones 0 add nothing), so the totals only tie when
+    no guest runs anywhere (then there is no delay). pcmk_delay_max picks the survivor at random, still lets both
+    die when the two random delays fall within one fence's run time, and slows every failover. 10 s is several
+    times what the winner needs in the lab (about 5 s from the cut to the loser's death); the price is that when
+    the node with the top priority really dies, its fence waits those 10 s.
     """
     from xenha_sim.lab import FENCE_LOG
 
-    conf = lab_dir / "drbd.conf"
     hosts = ",".join(cfg.nodes)
-    out = [
+    fence = (
         f'primitive fence-noop stonith:fence_noop params hosts="{hosts}" sim_world="{lab_dir / "world"}" '
-        f'log_file="{lab_dir / FENCE_LOG}" op monitor interval=60s',
-    ]
-    guests = sorted(GUESTS.items())
-    for rank, (guest, (res, _minor, home)) in enumerate(guests):
-        priority = len(guests) - rank  # web1 2, web2 1: distinct, so a partition has one top-priority node
-        xen_params = agents.xen_params(guest, str(lab_dir / "xen" / f"{guest}.cfg"))
-        out += [
-            f"primitive drbd-{res} {agents.drbd} params {agents.drbd_params(res, str(conf))} "
-            "op monitor interval=29s role=Promoted timeout=20s op monitor interval=31s role=Unpromoted timeout=20s "
-            "op start timeout=240s op stop timeout=100s op promote timeout=90s op demote timeout=90s",
-            f"clone ms-drbd-{res} drbd-{res} meta promotable=true promoted-max=2 "
-            "promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true interleave=true",
-            f"primitive {guest} {agents.xen} params {xen_params} meta allow-migrate=true priority={priority} "
-            "op monitor interval=10s timeout=30s op start timeout=60s op stop timeout=60s "
-            "op migrate_to timeout=120s op migrate_from timeout=120s",
-            f"colocation {guest}-with-drbd inf: {guest} ms-drbd-{res}:Promoted",
-            f"order {guest}-after-drbd Mandatory: ms-drbd-{res}:promote {guest}:start",
-            f"location {guest}-home {guest} 100: {home}",
-        ]
-    out.append("property stonith-enabled=true stonith-timeout=60s priority-fencing-delay=10s")
-    out.append("rsc_defaults resource-stickiness=0 migration-threshold=3")
+        f'log_file="{lab_dir / FENCE_LOG}" op monitor interval=60s'
+    )
+    out: list[str] = []
+    for comments, statement in crm_statements(CLUSTER_CRM.read_text() if text is None else text):
+        words = statement.split()
+        if len(words) > 1 and words[1].startswith("fence-"):
+            if fence:
+                out.append(fence)
+                fence = ""
+            continue
+        out += comments
+        out.append(_lab_statement(statement, words, lab_dir, agents))
     return "\n".join(out) + "\n"
+
+
+def _lab_statement(statement: str, words: list[str], lab_dir: Path, agents: Agents) -> str:
+    """One statement with the lab's paths (and the peers' agents): substitutions 2 and 3 of crm_config."""
+    conf = str(lab_dir / "drbd.conf")
+    text = statement.replace("config=/etc/xen/", f"config={lab_dir / 'xen'}/")
+    for res in sorted({res for res, _minor, _home in GUESTS.values()}):
+        text = text.replace(f"drbd_resource={res} ", f"{agents.drbd_params(res, conf)} ")
+    if agents is not XENHA:
+        text = text.replace(XENHA.drbd, agents.drbd).replace(XENHA.xen, agents.xen)
+        if words[0] == "primitive" and words[1] in GUESTS:
+            xen_conf = str(lab_dir / "xen" / f"{words[1]}.cfg")
+            old = f'config={xen_conf} migration_address="ha1=ha1X ha2=ha2X"'
+            text = text.replace(old, agents.xen_params(words[1], xen_conf))
+    return text
 
 
 class Scenario:
