@@ -97,12 +97,11 @@ class Cluster:
                 self.defaults(node, group)
 
     def defaults(self, node: str, group: str, **settings: str) -> None:
-        """Write /etc/default/xendomainsHA<group> for `node` (XENDOMAINS_AUTO and LOCKFILE plus `settings`)."""
+        """Write /etc/default/xendomainsHA<group> for `node` (XENDOMAINS_AUTO and short waits plus `settings`)."""
         directory = self.root / "default" / node
         directory.mkdir(parents=True, exist_ok=True)
         values = {
             "XENDOMAINS_AUTO": str(self.cfgroot / f"HA{group}"),
-            "LOCKFILE": str(self.lockfile(node, group)),
             "XENDOMAINS_STOP_MAXWAIT": "5",
             "XENHA_START_MAXWAIT": "10",
             "XENHA_DESTROY_MAXWAIT": "2",
@@ -112,7 +111,8 @@ class Cluster:
         (directory / f"xendomainsHA{group}").write_text(text)
 
     def lockfile(self, node: str, group: str) -> Path:
-        return self.root / "lock" / node / f"xendomainsHA{group}"
+        """The group's lock file: XENHA_RUN_DIR/hb1/xendomainsHA<group> (/run/xenha/hb1 on a real node)."""
+        return self.root / "run" / node / "hb1" / f"xendomainsHA{group}"
 
     def env(self, node: str, **extra: str) -> dict[str, str]:
         return self.sim.env(
@@ -345,8 +345,17 @@ def test_status_with_an_unreadable_defaults_file_follows_the_lock(cluster):
     assert "would expand or run something" in run.err
     start = cluster.script("ha1", "1", "start")
     assert start.code == 6
-    lock = Path("/var/lock/xendomainsHA1")
-    assert not lock.exists()  # the default lock file was not touched by the test
+    assert not cluster.lockfile("ha1", "1").exists()  # a start that failed on its settings takes no lock
+
+
+def test_a_legacy_lockfile_setting_is_ignored_with_a_warning(cluster):
+    """Issue 13: LOCKFILE=/var/lock/... let any local user make status claim the group; now only /run counts."""
+    legacy = cluster.root / "var-lock" / "xendomainsHA1"
+    cluster.defaults("ha1", "1", LOCKFILE=str(legacy))
+    start = _started(cluster, "ha1", "1")
+    assert f"LOCKFILE='{legacy}' is ignored: the group's lock is" in start.err
+    assert not legacy.exists() and cluster.lockfile("ha1", "1").exists()
+    assert os.stat(cluster.lockfile("ha1", "1").parent).st_mode & 0o777 == 0o700
 
 
 def _resource_manager_status(cluster: Cluster, node: str, group: str) -> int:

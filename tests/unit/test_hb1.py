@@ -72,10 +72,14 @@ def test_a_real_defaults_file():
     assert cfg.auto_dir == "/etc/xen/auto/HA1"
     assert cfg.migrate == MigrateTarget("ha2X", ("--live",))
     assert (cfg.save_dir, cfg.restore, cfg.stop_maxwait, cfg.lockfile) == (
-        "/var/lib/xen/save/HA1", True, 300.0, "/var/lock/xendomainsHA1",
+        "/var/lib/xen/save/HA1", True, 300.0, "/run/xenha/hb1/xendomainsHA1",
     )  # fmt: skip
     assert cfg.toolstack == "auto" and cfg.peer is None
-    assert cfg.notes == ("XENDOMAINS_SHUTDOWN_ALL is ignored: it would shut down the other group's guests too",)
+    assert cfg.notes == (
+        "XENDOMAINS_SHUTDOWN_ALL is ignored: it would shut down the other group's guests too",
+        "LOCKFILE='/var/lock/xendomainsHA1' is ignored: the group's lock is /run/xenha/hb1/xendomainsHA1 (a directory"
+        " only root can write)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -218,7 +222,6 @@ def test_other_names_are_refused(argv0):
         ("XENDOMAINS_AUTO=/a XENDOMAINS_MIGRATE='--live'", "expected one host name"),
         ("XENDOMAINS_AUTO=/a XENDOMAINS_MIGRATE='ha2 ha3'", "expected one host name"),
         ("XENDOMAINS_AUTO=/a XENHA_TOOLSTACK=libvirt", "is not auto, xl or xm"),
-        ("XENDOMAINS_AUTO=/a LOCKFILE=lock", "LOCKFILE='lock' is not an absolute path"),
     ],
 )
 def test_bad_settings_are_config_errors(text, problem):
@@ -231,7 +234,7 @@ def test_bad_settings_are_config_errors(text, problem):
 def test_defaults_and_notes():
     cfg = group_config("7", parse_shell_vars("XENDOMAINS_AUTO=/x XENDOMAINS_STOP_MAXWAIT=0 XENDOMAINS_AUTO_ONLY=false"))
     assert (cfg.lockfile, cfg.stop_maxwait, cfg.start_maxwait, cfg.migrate, cfg.save_dir) == (
-        "/var/lock/xendomainsHA7", 300.0, 60.0, None, None,
+        "/run/xenha/hb1/xendomainsHA7", 300.0, 60.0, None, None,
     )  # fmt: skip
     assert any("XENDOMAINS_STOP_MAXWAIT=0" in n for n in cfg.notes)
     assert any("AUTO_ONLY=false is ignored" in n for n in cfg.notes)
@@ -371,3 +374,104 @@ def test_maxwait_values_that_are_not_small_whole_numbers_are_one_line_problems(k
 def test_maxwait_of_a_day_is_accepted():
     cfg = group_config("1", parse_shell_vars("XENDOMAINS_AUTO=/a XENDOMAINS_STOP_MAXWAIT=86400"))
     assert cfg.stop_maxwait == 86400.0
+
+
+# -- the group's lock file (issue 13: /var/lock is world-writable) ------------------------------------------------
+
+
+def _hb1_env(tmp_path, defaults: str) -> dict[str, str]:
+    (tmp_path / "default").mkdir(exist_ok=True)
+    (tmp_path / "auto").mkdir(exist_ok=True)  # no guests: status needs no toolstack
+    (tmp_path / "default" / "xendomainsHA1").write_text(f"XENDOMAINS_AUTO={tmp_path / 'auto'}\n{defaults}")
+    return {
+        "XENHA_HB1_DEFAULTS_DIR": str(tmp_path / "default"),
+        "XENHA_RUN_DIR": str(tmp_path / "run"),
+        "HA_LOGFACILITY": "none",
+        "PATH": "/nonexistent",
+    }
+
+
+def _status(environ: dict[str, str]) -> tuple[int, str]:
+    import io
+
+    from xenha.tools.hb1_script import main
+
+    out = io.StringIO()
+    code = main(["/etc/ha.d/resource.d/xendomainsHA1", "status"], environ, out=out)
+    return code, out.getvalue()
+
+
+def test_a_lock_file_any_local_user_could_write_never_makes_the_group_held(tmp_path):
+    from xenha.hb1.config import read_boot_id
+
+    users = tmp_path / "var-lock"  # what /var/lock is: anyone may create files there
+    users.mkdir(mode=0o1777)
+    os.chmod(users, 0o1777)
+    planted = users / "xendomainsHA1"
+    planted.write_text(read_boot_id() + "\n")
+    os.chown(planted, 65534, 65534)
+    environ = _hb1_env(tmp_path, f"LOCKFILE={planted}\n")
+    assert _status(environ) == (3, "xendomainsHA1: not running\n")
+    # nor one planted in a lock directory another user owns (XENHA_RUN_DIR pointing into it)
+    hb1 = tmp_path / "run" / "hb1"
+    hb1.mkdir(parents=True, mode=0o700)
+    (hb1 / "xendomainsHA1").write_text(read_boot_id() + "\n")
+    assert _status(environ)[0] == 0  # root's own lock directory: believed
+    os.chown(hb1, 65534, 65534)
+    assert _status(environ) == (3, "xendomainsHA1: not running\n")
+
+
+def test_start_writes_the_lock_in_the_root_only_directory_and_stop_removes_it(tmp_path):
+    import io
+
+    from xenha.hb1.config import read_boot_id
+    from xenha.tools.hb1_script import main
+
+    environ = _hb1_env(tmp_path, "")
+    environ["PATH"] = str(tmp_path / "no-tools")  # no toolstack: start of an empty group still takes the lock
+    out = io.StringIO()
+    main(["xendomainsHA1", "start"], environ, out=out)
+    lock = tmp_path / "run" / "hb1" / "xendomainsHA1"
+    assert lock.read_text() == read_boot_id() + "\n"
+    assert os.stat(lock.parent).st_mode & 0o777 == 0o700
+    assert main(["xendomainsHA1", "stop"], environ, out=out) == 0
+    assert not lock.exists()
+
+
+def test_the_lock_is_never_written_through_a_symlink(tmp_path):
+    from xenha.state import StateDir
+    from xenha.tools.hb1_script import _write_lock
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    locks = StateDir(str(tmp_path / "hb1"))
+    locks.ensure()
+    os.symlink(victim, tmp_path / "hb1" / "xendomainsHA1")
+    _write_lock(locks, "xendomainsHA1", "boot")
+    assert victim.read_text() == "precious\n"
+    assert not os.path.islink(tmp_path / "hb1" / "xendomainsHA1")
+    # the temporary name is made with O_EXCL|O_NOFOLLOW: a planted one fails the write, never follows
+    os.symlink(victim, tmp_path / "hb1" / f"xendomainsHA1.tmp.{os.getpid()}")
+    with pytest.raises(FileExistsError):
+        _write_lock(locks, "xendomainsHA1", "boot2")
+    assert victim.read_text() == "precious\n"
+
+
+def test_start_refuses_an_untrusted_lock_directory_and_stop_still_succeeds(tmp_path, capsys):
+    from xenha.tools.hb1_script import main
+
+    environ = _hb1_env(tmp_path, "")
+    hb1 = tmp_path / "run" / "hb1"
+    hb1.mkdir(parents=True, mode=0o700)
+    os.chown(hb1, 65534, 65534)
+    assert main(["xendomainsHA1", "start"], environ) == 1
+    assert "owned by uid 65534, not root" in capsys.readouterr().err
+    assert main(["xendomainsHA1", "stop"], environ) == 0
+
+
+def test_version(capsys):
+    from xenha import __version__
+    from xenha.tools.hb1_script import main
+
+    assert main(["/etc/ha.d/resource.d/xendomainsHA1", "--version"], {}) == 0
+    assert capsys.readouterr().out == f"xendomainsHA1 {__version__}\n"

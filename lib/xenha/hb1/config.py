@@ -44,6 +44,7 @@ from xenha.xen.ctl import open_toolstack as xenctl_open
 from xenha.xen.listing import Domain
 
 __all__ = [
+    "LOCK_SUBDIR",
     "MAX_SECONDS",
     "SCRIPT_PREFIX",
     "Assignment",
@@ -62,6 +63,7 @@ __all__ = [
     "heartbeat_owns",
     "open_toolstack",
     "ownership",
+    "lock_path",
     "parse_migrate",
     "parse_seconds",
     "parse_shell_vars",
@@ -461,8 +463,21 @@ def _seconds(variables: ShellVars, key: str, default: int, problems: list[str], 
     return value
 
 
-def group_config(group: str, variables: ShellVars) -> GroupConfig:
-    """Validate a group's defaults file; the only place that raises ConfigError for its values."""
+# Where the groups' lock files live under the run directory (XENHA_RUN_DIR, default /run/xenha): mode 0700, owned
+# by root, checked as every state directory is (xenha.state).
+LOCK_SUBDIR = "hb1"
+
+
+def lock_path(run_dir: str, name: str) -> str:
+    """The lock file of group script `name` (`xendomainsHA1`) under `run_dir`: /run/xenha/hb1/xendomainsHA1."""
+    return os.path.join(run_dir, LOCK_SUBDIR, name)
+
+
+def group_config(group: str, variables: ShellVars, *, run_dir: str = "/run/xenha") -> GroupConfig:
+    """Validate a group's defaults file; the only place that raises ConfigError for its values.
+
+    LOCKFILE is not honoured: the lock is always lock_path(run_dir, name); a different value is noted and ignored.
+    """
     problems: list[str] = []
     notes: list[str] = []
     name = f"{SCRIPT_PREFIX}{group}"
@@ -493,9 +508,12 @@ def group_config(group: str, variables: ShellVars) -> GroupConfig:
     if toolstack is None:
         problems.append(f"XENHA_TOOLSTACK={toolstack_text!r} is not auto, xl or xm")
         toolstack = "auto"
-    lockfile = (variables.get("LOCKFILE") or "").strip() or f"/var/lock/{name}"
-    if not lockfile.startswith("/"):
-        problems.append(f"LOCKFILE={lockfile!r} is not an absolute path")
+    lockfile = lock_path(run_dir, name)
+    asked = (variables.get("LOCKFILE") or "").strip()
+    if asked and asked != lockfile:
+        # A lock in world-writable /var/lock let any local user make `status` claim the group (issue 13); the
+        # setting only ever chose a location, so it is ignored (a refusal would fail heartbeat's takeover).
+        notes.append(f"LOCKFILE={asked!r} is ignored: the group's lock is {lockfile} (a directory only root can write)")
     config = GroupConfig(
         group=group,
         auto_dir=auto_dir,

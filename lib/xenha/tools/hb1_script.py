@@ -15,7 +15,8 @@ the configs in its XENDOMAINS_AUTO directory; guests of other groups are never t
   DRBD guard agrees), else save to XENDOMAINS_SAVE (when set), else a clean shutdown, destroyed when it is still
   there after XENDOMAINS_STOP_MAXWAIT seconds. Every command has a deadline. A migration is written to the ledger.
 - status: one line from a fixed vocabulary, read by heartbeat's own rule (see xenha.hb1.config): held while the group's
-  lock file (LOCKFILE, default /var/lock/xendomainsHA<N>) is from this boot or any of its guests lives here.
+  lock file (/run/xenha/hb1/xendomainsHA<N>, root only; LOCKFILE is ignored) is from this boot or any of its guests
+  lives here.
 
 Exit codes are LSB's: 0 done, 1 failed, 2 bad arguments, 6 not configured; status 0 held, 3 not held.
 """
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, TextIO
 from xenha.drbd.guard import GuardResult, Verdict, check_migrate, check_start, drbd_disks
 from xenha.errors import ArgsError, ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.hb1.config import (
+    LOCK_SUBDIR,
     SCRIPT_PREFIX,
     GroupConfig,
     Guest,
@@ -63,6 +65,7 @@ __all__ = [
     "Hb1Context",
     "defaults_path",
     "is_lock_current",
+    "lock_dir",
     "live_guests",
     "main",
     "migrate_options",
@@ -138,38 +141,52 @@ def migrate_options(tool: str, options: Sequence[str]) -> tuple[str, ...]:
 # The lock file (xendomains' "the group is started here" marker)
 
 
-def is_lock_current(path: str, boot_id: str) -> bool:
-    """True when the lock file exists and was written during this boot (or by an old script that wrote no boot id)."""
-    try:
-        with open(path, encoding="ascii", errors="replace") as handle:
-            written = handle.read().strip()
-    except FileNotFoundError:
+def lock_dir(ctx: Hb1Context) -> StateDir:
+    """The groups' lock directory, /run/xenha/hb1 (XENHA_RUN_DIR/hb1): root only, checked by xenha.state.
+
+    It holds each group's lock file (its name, xendomainsHA1) and the lock that serialises start and stop
+    (xendomainsHA1.lock). In an untrusted directory (another user owns it or may write it) no lock file is
+    believed, none is written (start fails with a one-line reason) and none is removed.
+    """
+    return StateDir(os.path.join(ctx.paths.run_dir, LOCK_SUBDIR))
+
+
+def is_lock_current(locks: StateDir, name: str, boot_id: str) -> bool:
+    """True when the group's lock file exists in a trusted lock directory and was written during this boot (or
+    holds no boot id, as an old xendomains copy's `touch` left it)."""
+    written = locks.read(name)
+    if written is None:
         return False
-    except OSError:
-        return True  # it exists but cannot be read: assume the group is started here
+    written = written.strip()
     if written and boot_id and written != boot_id:
-        _log.info("lock file %s is from an earlier boot; ignoring it", path)
+        _log.info("lock file %s/%s is from an earlier boot; ignoring it", locks.path, name)
         return False
     return True
 
 
-def _write_lock(path: str, boot_id: str) -> None:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="ascii") as handle:
-        handle.write(boot_id + "\n")
-    os.replace(tmp, path)
+def _write_lock(locks: StateDir, name: str, boot_id: str) -> None:
+    """Write the lock file: a temporary file made with O_EXCL|O_NOFOLLOW in the root-only directory, then renamed."""
+    locks.write(name, boot_id + "\n")
 
 
-def _remove_lock(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+def _remove_lock(locks: StateDir, name: str) -> None:
+    locks.remove(name)
 
 
 @contextlib.contextmanager
-def _serialised(cfg: GroupConfig, ctx: Hb1Context) -> Iterator[None]:
-    """Only one start or stop of a group at a time (heartbeat never overlaps them; an admin might)."""
-    with StateDir(os.path.join(ctx.paths.run_dir, "hb1")).lock(cfg.name, Deadline(_SERIALISE_S)):
+def _serialised(cfg: GroupConfig, ctx: Hb1Context, *, stopping: bool = False) -> Iterator[None]:
+    """Only one start or stop of a group at a time (heartbeat never overlaps them; an admin might).
+
+    An untrusted lock directory fails a start (UnsafeStateDir, one line); a stop goes on unserialised, because a
+    failed stop makes heartbeat reboot the node and the guests must go whatever /run looks like.
+    """
+    locks = lock_dir(ctx)
+    problem = locks.problem()
+    if problem is not None and stopping:
+        _log.warning("%s: %s; stopping without the lock", cfg.name, problem)
+        yield
+        return
+    with locks.lock(cfg.name, Deadline(_SERIALISE_S)):
         yield
 
 
@@ -289,7 +306,7 @@ def start(cfg: GroupConfig, ctx: Hb1Context) -> int:
         _log.warning("%s: %s", cfg.name, note)
     with _serialised(cfg, ctx):
         guests = read_guests(cfg.auto_dir)
-        _write_lock(cfg.lockfile, read_boot_id())
+        _write_lock(lock_dir(ctx), cfg.name, read_boot_id())
         try:
             xen, domains = open_toolstack(cfg.toolstack, ctx.run, Deadline(_LIST_S))
         except XenhaError as exc:
@@ -439,13 +456,13 @@ def stop(cfg: GroupConfig, ctx: Hb1Context) -> int:
 
     for note in cfg.notes:
         _log.warning("%s: %s", cfg.name, note)
-    with _serialised(cfg, ctx):
+    with _serialised(cfg, ctx, stopping=True):
         guests = read_guests(cfg.auto_dir)
         try:
             xen, domains = open_toolstack(cfg.toolstack, ctx.run, Deadline(_LIST_S))
         except NotInstalled:
             _log.info("%s: no Xen toolstack on this node; nothing can run here", cfg.name)
-            _remove_lock(cfg.lockfile)
+            _remove_lock(lock_dir(ctx), cfg.name)
             return _OK
         except XenhaError as exc:
             _report(ctx, cfg, "stop", f"cannot list the domains: {exc.reason}")
@@ -475,7 +492,7 @@ def stop(cfg: GroupConfig, ctx: Hb1Context) -> int:
         if left:
             failures.append(f"still here: {' '.join(left)}")
         if not failures:
-            _remove_lock(cfg.lockfile)
+            _remove_lock(lock_dir(ctx), cfg.name)
     for failure in failures:
         _log.error("%s: %s", cfg.name, failure)
     summary = ", ".join(f"{k} {len(v)}" for k, v in outcome.items()) or "nothing running"
@@ -488,12 +505,12 @@ def stop(cfg: GroupConfig, ctx: Hb1Context) -> int:
 # status
 
 
-def status(name: str, cfg: GroupConfig | None, lockfile: str, ctx: Hb1Context) -> int:
+def status(name: str, cfg: GroupConfig | None, ctx: Hb1Context) -> int:
     """Print the one status line heartbeat reads; 0 when the group is held here, 3 when not.
 
     `cfg` is None when the defaults file cannot be used: then only the lock file decides.
     """
-    lock_present = is_lock_current(lockfile, read_boot_id())
+    lock_present = is_lock_current(lock_dir(ctx), name, read_boot_id())
     live: int | None = None
     total: int | None = None
     if cfg is not None:
@@ -571,6 +588,11 @@ def main(
     args = list(sys.argv if argv is None else argv)
     env = os.environ if environ is None else environ
     stdout = out or sys.stdout
+    if args[1:] == ["--version"]:
+        from xenha import __version__
+
+        stdout.write(f"{os.path.basename(args[0]) or SCRIPT_PREFIX} {__version__}\n")
+        return _OK
     try:
         group = group_from_argv0(args[0] if args else "")
     except ArgsError as exc:
@@ -584,21 +606,19 @@ def main(
     _setup_logging(name, action, env)
     ctx = Hb1Context.production(env, stdout)
     path = defaults_path(env, group)
-    lockfile = f"/var/lock/{name}"
     try:
         variables = read_shell_vars(path)
-        lockfile = (variables.get("LOCKFILE") or "").strip() or lockfile
-        cfg = group_config(group, variables)
+        cfg = group_config(group, variables, run_dir=ctx.paths.run_dir)
     except (OSError, ParseError, ConfigError) as exc:
         why = f"{path}: {exc.strerror}" if isinstance(exc, OSError) else exc.reason
         if action == "status":
             _log.warning("%s: status: %s; the lock file decides", name, why)
-            return status(name, None, lockfile, ctx)
+            return status(name, None, ctx)
         _log.error("%s: %s", name, why)
         sys.stderr.write(f"{name}: {why}\n")
         return _NOT_CONFIGURED
     if action == "status":
-        return status(name, cfg, cfg.lockfile, ctx)
+        return status(name, cfg, ctx)
     try:
         return start(cfg, ctx) if action == "start" else stop(cfg, ctx)
     except XenhaError as exc:
