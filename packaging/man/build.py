@@ -226,17 +226,18 @@ EXAMPLES: dict[str, Example] = {
         "resource's net section of the DRBD configuration; use promoted-max=1 otherwise.",
     ),
     "AoEExport": Example(
-        rsc="aoe-r0",
-        params=(("device", "/dev/drbd/by-res/r0/0"), ("shelf", "1"), ("slot", "0"), ("nic", "eth1")),
+        rsc="aoe-r1",
+        params=(("device", "/dev/drbd/by-res/r1/0"), ("shelf", "1"), ("slot", "0"), ("nic", "eth1")),
         crm_extra=(
-            "colocation aoe-r0-with-drbd inf: aoe-r0 ms-drbd-r0:Promoted",
-            "order aoe-r0-after-drbd Mandatory: ms-drbd-r0:promote aoe-r0:start",
+            "colocation aoe-r1-with-drbd inf: aoe-r1 ms-drbd-r1:Promoted",
+            "order aoe-r1-after-drbd Mandatory: ms-drbd-r1:promote aoe-r1:start",
         ),
         pcs_extra=(
-            "pcs constraint colocation add aoe-r0 with Promoted ms-drbd-r0 INFINITY",
-            "pcs constraint order promote ms-drbd-r0 then start aoe-r0",
+            "pcs constraint colocation add aoe-r1 with Promoted ms-drbd-r1 INFINITY",
+            "pcs constraint order promote ms-drbd-r1 then start aoe-r1",
         ),
-        note="The exported device is the DRBD resource r0 (promoted-max=1), which must be Primary where vblade runs.",
+        note="The exported device is the DRBD resource r1, managed by the promotable clone ms-drbd-r1 of "
+        "ocf_xenha_DrbdDualPrimary(7) with promoted-max=1: vblade runs where r1 is Primary.",
     ),
     "O2cbCluster": Example(
         rsc="o2cb",
@@ -244,14 +245,22 @@ EXAMPLES: dict[str, Example] = {
         clone="o2cb-clone",
         clone_meta=(("interleave", "true"),),
         crm_extra=(
-            "order o2cb-before-fs Mandatory: o2cb-clone fs-clone",
+            "primitive fs ocf:heartbeat:Filesystem \\",
+            "    params device=/dev/drbd/by-res/r2/0 directory=/srv/xen fstype=ocfs2 \\",
+            "    op monitor interval=20s timeout=40s",
+            "clone fs-clone fs meta interleave=true",
+            "order fs-after-o2cb Mandatory: o2cb-clone fs-clone",
             "colocation fs-with-o2cb inf: fs-clone o2cb-clone",
         ),
         pcs_extra=(
+            "pcs resource create fs ocf:heartbeat:Filesystem \\",
+            "    device=/dev/drbd/by-res/r2/0 directory=/srv/xen fstype=ocfs2 \\",
+            "    op monitor interval=20s timeout=40s clone fs-clone interleave=true",
             "pcs constraint order o2cb-clone then fs-clone",
             "pcs constraint colocation add fs-clone with o2cb-clone INFINITY",
         ),
-        note="fs-clone is the cloned Filesystem resource that mounts the OCFS2 volume.",
+        note="fs-clone mounts the OCFS2 volume on the DRBD resource r2 (dual-primary, see "
+        "ocf_xenha_DrbdDualPrimary(7)) on every node, once the O2CB stack is up.",
     ),
 }
 
@@ -260,52 +269,67 @@ def _sec(value: int) -> str:
     return f"{value}s"
 
 
-def _op_words(action: Action, *, pcs: bool) -> list[str]:
-    words = [action.name, f"timeout={_sec(action.timeout)}", f"interval={_sec(action.interval or 0)}"]
+def op_words(action: Action) -> list[str]:
+    """One operation as crmsh and pcs both write it: name, interval (recurring only), role, timeout, depth."""
+    words = [action.name]
+    if action.interval:
+        words.append(f"interval={_sec(action.interval)}")
     if action.role is not None:
         words.append(f"role={action.role}")
+    words.append(f"timeout={_sec(action.timeout)}")
     if action.depth:
         words.append(f"OCF_CHECK_LEVEL={action.depth}")
-    return words if pcs else ["op", *words]
+    return words
 
 
 def _quoted(value: str) -> str:
     return value if value and re.fullmatch(r"[A-Za-z0-9_./:,+@%-]+", value) else f'"{value}"'
 
 
-def _example_ops(agent: Agent) -> list[Action]:
-    """The operations an example configures: start, stop, promote, demote, notify and every monitor."""
-    wanted = {"start", "stop", "promote", "demote", "notify", "monitor", "migrate_to", "migrate_from"}
-    return [a for a in agent.actions if a.name in wanted]
+def _pairs(pairs: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{k}={_quoted(v)}" for k, v in pairs)
+
+
+def example_ops(agent: Agent) -> list[Action]:
+    """The operations an example configures: every monitor, then the other actions Pacemaker times."""
+    timed = ("start", "stop", "promote", "demote", "notify", "migrate_to", "migrate_from")
+    monitors = [a for a in agent.actions if a.name == "monitor"]
+    return monitors + [a for a in agent.actions if a.name in timed]
+
+
+def _wrap(text: str, width: int = 76) -> list[str]:
+    """`text` as indented lines of at most `width` characters, continued with a backslash."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return [f"    {line}" + (" \\" if i < len(lines) - 1 else "") for i, line in enumerate(lines)]
 
 
 def crm_example(agent: Agent, ex: Example) -> list[str]:
-    lines = [f"primitive {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\"]
-    lines.append("    params " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.params) + " \\")
+    """The crm shell form: the primitive with params, meta and ops (one per line), its clone, the constraints."""
+    lines = [f"primitive {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\", f"    params {_pairs(ex.params)} \\"]
     if ex.meta:
-        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.meta) + " \\")
-    ops = _example_ops(agent)
-    for i, op in enumerate(ops):
-        lines.append("    " + " ".join(_op_words(op, pcs=False)) + (" \\" if i < len(ops) - 1 else ""))
+        lines.append(f"    meta {_pairs(ex.meta)} \\")
+    ops = example_ops(agent)
+    lines += [f"    op {' '.join(op_words(op))}" + (" \\" if i < len(ops) - 1 else "") for i, op in enumerate(ops)]
     if ex.clone is not None:
         lines.append(f"clone {ex.clone} {ex.rsc} \\")
-        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.clone_meta))
+        lines += _wrap(f"meta {_pairs(ex.clone_meta)}")
     return [*lines, *ex.crm_extra]
 
 
 def pcs_example(agent: Agent, ex: Example) -> list[str]:
-    lines = [f"pcs resource create {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\"]
-    lines.append("    " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.params) + " \\")
+    """The pcs form: `pcs resource create` with params, ops, meta and the clone, then the constraints."""
+    lines = [f"pcs resource create {ex.rsc} ocf:{OCF_PROVIDER}:{agent.name} \\", f"    {_pairs(ex.params)} \\"]
+    lines += [f"    {'op' if i == 0 else '  '} {' '.join(op_words(op))} \\" for i, op in enumerate(example_ops(agent))]
     if ex.meta:
-        lines.append("    meta " + " ".join(f"{k}={_quoted(v)}" for k, v in ex.meta) + " \\")
-    ops = _example_ops(agent)
-    for i, op in enumerate(ops):
-        lead = "op " if i == 0 else "   "
-        lines.append(f"    {lead}" + " ".join(_op_words(op, pcs=True)) + " \\")
+        lines.append(f"    meta {_pairs(ex.meta)} \\")
     if ex.clone is not None:
         kind = "promotable" if ex.promotable else "clone"
-        meta = [(k, v) for k, v in ex.clone_meta if k != "promotable"]
-        lines.append(f"    {kind} {ex.clone} " + " ".join(f"{k}={_quoted(v)}" for k, v in meta))
+        lines += _wrap(f"{kind} {ex.clone} {_pairs(tuple(p for p in ex.clone_meta if p[0] != 'promotable'))}")
     else:
         lines[-1] = lines[-1].removesuffix(" \\")
     return [*lines, *ex.pcs_extra]
@@ -334,7 +358,9 @@ def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    first = text.split(" ", 1)[0]
+    if first.islower() and first != "xenha":  # "domain name" -> "Domain name."; "domU ..." keeps its case
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
@@ -481,6 +507,18 @@ def fence_page(metadata: str, date: str) -> str:
         "\\fB2\\fR",
         "status: the plug is OFF.",
     ]
+    defaults = {}
+    for param in params:
+        content = param.find("content")
+        defaults[param.get("name")] = content.get("default") if content is not None else None
+    files = [
+        (defaults.get("log_file"), "Every fencing request, appended (the log_file parameter)."),
+        (defaults.get("state_dir"), "The recorded power state of each plug (the state_dir parameter)."),
+    ]
+    out += [".SH FILES"]
+    for path, what in files:
+        if path:
+            out += [".TP", f"\\fI{_esc_plain(path)}\\fR", esc(what)]
     out += [
         ".SH EXAMPLE",
         *literal(

@@ -196,15 +196,90 @@ def test_a_new_parameter_and_action_appear_without_touching_the_generator():
 @pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
 def test_examples_set_every_required_parameter_and_the_advised_timeouts(outdir, agent):
     page = sections((outdir / f"ocf_xenha_{agent.name}.7").read_text())
-    for title in ("EXAMPLE CRM SHELL", "EXAMPLE PCS"):
-        example = page[title]
-        assert f"ocf:xenha:{agent.name}" in example
+    example = man.EXAMPLES[agent.name]
+    for title, lines in (
+        ("EXAMPLE CRM SHELL", man.crm_example(agent, example)),
+        ("EXAMPLE PCS", man.pcs_example(agent, example)),
+    ):
+        shown = page[title]
+        for line in lines:  # the page shows the example as written, escaped
+            assert man.literal([line])[3] in shown.splitlines(), (title, line)
+        text = "\n".join(lines)
+        assert f"ocf:xenha:{agent.name}" in text
         for param in agent.parameters:
             if param.required:
-                assert re.search(rf"\b{re.escape(man.esc(param.name))}=", example), (title, param.name)
+                assert re.search(rf"\b{re.escape(param.name)}=", text), (title, param.name)
         for action in agent.actions:
-            if action.name in ("start", "stop", "promote", "demote", "monitor"):
-                assert man.esc(f"{action.name} timeout={action.timeout}s") in example, (title, action.name)
+            if action.name in ("start", "stop", "promote", "demote", "notify", "monitor", "migrate_to"):
+                assert " ".join(man.op_words(action)) in text, (title, action)
+
+
+def crm_configuration() -> str:
+    """Every page's crm shell example in one configuration (the DRBD clone also as r1 and r2, which the AoE and
+    OCFS2 examples use); fencing off, since this checks the syntax and the references, not a cluster."""
+    drbd = next(a for a in AGENTS if a.name == "DrbdDualPrimary")
+    drbd_text = "\n".join(man.crm_example(drbd, man.EXAMPLES["DrbdDualPrimary"]))
+    parts = [drbd_text, drbd_text.replace("r0", "r1"), drbd_text.replace("r0", "r2")]
+    parts += ["\n".join(man.crm_example(a, man.EXAMPLES[a.name])) for a in AGENTS if a.name != "DrbdDualPrimary"]
+    return "\n".join([*parts, "property stonith-enabled=false", ""])
+
+
+def _no_cluster_tools() -> str | None:
+    missing = [t for t in ("crm", "cibadmin", "crm_verify") if shutil.which(t) is None]
+    return f"needs {' '.join(missing)} (make deps)" if missing else None
+
+
+@pytest.mark.skipif(_no_cluster_tools() is not None, reason=str(_no_cluster_tools()))
+def test_crm_examples_load_into_an_empty_cib_and_pass_crm_verify(tmp_path):
+    """crmsh reads every example (it loads ocf:xenha resources without their meta-data) and crm_verify accepts
+    the result: ids, references between the examples, op attributes such as OCF_CHECK_LEVEL."""
+    cib, conf = tmp_path / "cib.xml", tmp_path / "examples.crm"
+    cib.write_text(_run(["cibadmin", "--empty"]).stdout)
+    conf.write_text(crm_configuration())
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    done = _run(["crm", "-F", "configure", "load", "update", str(conf)], env={**env, "CIB_file": str(cib)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ERROR: ocf" not in done.stdout + done.stderr
+    xml = cib.read_text()
+    for rid in ("drbd-r0", "ms-drbd-r0", "ms-drbd-r1", "web1", "aoe-r1", "o2cb-clone", "fs-clone"):
+        assert f'id="{rid}"' in xml, rid
+    assert xml.count('name="OCF_CHECK_LEVEL" value="10"') == 2  # XenDomainHA's and AoEExport's deep monitors
+    done = _run(["crm_verify", "-x", str(cib)])
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def pcs_commands() -> list[list[str]]:
+    """Every page's pcs example as argument lists, with the DRBD clone also as r1 and r2 (see crm_configuration)."""
+    import shlex
+
+    drbd = next(a for a in AGENTS if a.name == "DrbdDualPrimary")
+    drbd_text = "\n".join(man.pcs_example(drbd, man.EXAMPLES["DrbdDualPrimary"]))
+    parts = [drbd_text, drbd_text.replace("r0", "r1"), drbd_text.replace("r0", "r2")]
+    parts += ["\n".join(man.pcs_example(a, man.EXAMPLES[a.name])) for a in AGENTS if a.name != "DrbdDualPrimary"]
+    joined = "\n".join(parts).replace("\\\n", " ")
+    return [shlex.split(line) for line in joined.splitlines() if line.strip()]
+
+
+@pytest.mark.slow  # pcs starts an interpreter per command: 13 commands, about 10 s
+@pytest.mark.skipif(shutil.which("pcs") is None or shutil.which("crm_verify") is None, reason="needs pcs (make deps)")
+def test_pcs_examples_build_a_cib_that_passes_crm_verify(tmp_path):
+    """Each pcs example runs against a CIB file; without xenha installed in /usr/lib/ocf, pcs cannot read the
+    agents' meta-data and needs --force (then parameter names go unchecked)."""
+    cib = tmp_path / "cib.xml"
+    cib.write_text(_run(["cibadmin", "--empty"]).stdout)
+    installed = all(Path(f"/usr/lib/ocf/resource.d/xenha/{a.name}").is_file() for a in AGENTS)
+    commands = pcs_commands()
+    assert len(commands) == 13 and all(argv[0] == "pcs" for argv in commands)
+    for argv in [*commands, ["pcs", "property", "set", "stonith-enabled=false"]]:
+        force = [] if installed or argv[1] != "resource" else ["--force"]
+        done = _run(["pcs", "-f", str(cib), *argv[1:], *force])
+        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
+    xml = cib.read_text()
+    for rid in ("drbd-r0", "ms-drbd-r0", "ms-drbd-r1", "web1", "aoe-r1", "o2cb-clone", "fs-clone"):
+        assert f'id="{rid}"' in xml, rid
+    assert xml.count('name="OCF_CHECK_LEVEL" value="10"') == 2
+    done = _run(["crm_verify", "-x", str(cib)])
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
 # --- fence_noop(8) from its meta-data -------------------------------------------------------------------------------
