@@ -109,3 +109,11 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     guests = {m.guest for m in LedgerFile(path).read().moves}
     assert guests == {f"g{w}-{i}" for w in range(4) for i in range(15)}
     assert not [p for p in Path(tmp_path).iterdir() if ".tmp." in p.name]
+
+
+def test_version_prints_name_and_version(capsys):
+    from xenha import __version__
+    from xenha.hb1.ledger import main
+
+    assert main(["--version"], {}) == 0
+    assert capsys.readouterr().out == f"xenha-migrate {__version__}\n"

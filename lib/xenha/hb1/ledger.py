@@ -302,7 +302,10 @@ def _cmd_reverse(cli: _Cli, guests: Sequence[str], everything: bool) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from xenha import __version__
+
     parser = argparse.ArgumentParser(prog=PROG, description="live-migrate guests and keep a ledger to bring them home")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("status", help="show the ledger")
     move = sub.add_parser("move", help="live-migrate guests running here to another dom0 and record it")
