@@ -475,3 +475,25 @@ def test_version(capsys):
 
     assert main(["/etc/ha.d/resource.d/xendomainsHA1", "--version"], {}) == 0
     assert capsys.readouterr().out == f"xendomainsHA1 {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("launcher", "name"),
+    [
+        ("heartbeat-v1/xendomainsHA1", "xendomainsHA1"),
+        ("packaging/scripts/xenha-bootguard", "xenha-bootguard"),
+        ("packaging/scripts/xenha-migrate", "xenha-migrate"),
+    ],
+)
+def test_launchers_print_their_version(launcher, name):
+    import subprocess
+    from pathlib import Path
+
+    from xenha import __version__
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["/usr/bin/python3", "-IS", str(repo / launcher), "--version"],
+        capture_output=True, text=True, timeout=30, check=False, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{name} {__version__}\n", "")
