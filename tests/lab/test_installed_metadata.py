@@ -79,3 +79,29 @@ def test_installed_agents_run_isolated_from_the_installed_library(installed, age
     )
     assert meta.returncode == 0, meta.stderr
     assert f'<resource-agent name="{agent}"' in meta.stdout
+
+
+def test_the_files_under_test_are_the_package_s_or_the_checkout_s(installed):
+    """XENHA_TEST_INSTALLED=package tests dpkg's files (agents, fence_noop, lab, man pages), else make install's."""
+    from tests.lab.conftest import MANIFESTS, PACKAGE_MODE
+
+    paths = {
+        "/usr/lib/ocf/resource.d/xenha/XenDomainHA": "xenha",
+        "/usr/sbin/fence_noop": "xenha",
+        "/usr/lib/python3/dist-packages/xenha/ocf/protocol.py": "xenha",
+        "/usr/sbin/xenha-lab": "xenha-lab",
+        "/usr/lib/xenha-sim/bin/xl": "xenha-lab",
+    }
+    if not PACKAGE_MODE:
+        listed = MANIFESTS[0].read_text().split() + MANIFESTS[1].read_text().split()
+        assert set(paths) <= set(listed)
+        return
+    for path, package in paths.items():
+        owner = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True, check=False, timeout=30)
+        assert owner.stdout == f"{package}: {path}\n", owner.stderr
+    page = subprocess.run(["man", "-w", "ocf_xenha_XenDomainHA"], capture_output=True, text=True, check=False)
+    assert page.stdout.strip() == "/usr/share/man/man7/ocf_xenha_XenDomainHA.7.gz", page.stderr
+    enabled = "/etc/systemd/system/multi-user.target.wants/xenha-bootguard.service"
+    assert subprocess.run(["readlink", enabled], capture_output=True, text=True, check=False).stdout.strip() == (
+        "/lib/systemd/system/xenha-bootguard.service"
+    )
