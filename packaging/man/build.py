@@ -149,20 +149,39 @@ def see_also(refs: list[tuple[str, str]]) -> list[str]:
 
 ACTION_TEXT = {
     "start": "Starts the resource.",
-    "stop": "Stops the resource. A failed stop gets the node fenced, so stop fails only when it must.",
-    "monitor": "Reports the resource's state (a probe when the interval is 0).",
+    "stop": "Stops the resource. Pacemaker fences a node whose stop failed.",
+    "monitor": "Reports the resource's state. Pacemaker also runs it once with interval 0, as a probe, on every "
+    "node before it starts the resource anywhere.",
     "promote": "Promotes the clone instance on this node (the Promoted role).",
     "demote": "Demotes the clone instance on this node (the Unpromoted role).",
     "notify": "Receives the clone's pre and post notifications; needs the clone meta attribute notify=true.",
     "migrate_to": "Live-migrates the resource from this node to the target node; needs the meta attribute "
     "allow-migrate=true.",
     "migrate_from": "Completes a live migration on the target node.",
-    "reload": "Called when parameters change without a restart (callers speaking OCF 1.0).",
-    "reload-agent": "Applies changed reloadable parameters without a restart (OCF 1.1: Pacemaker 2.1 and later).",
+    "reload": "Applies changed parameters without a stop and a start of the resource, for callers speaking "
+    "OCF 1.0 (Pacemaker 2.0 and older).",
+    "reload-agent": "Applies changed reloadable parameters without a stop and a start (OCF 1.1: Pacemaker 2.1 and "
+    "later).",
     "validate-all": "Checks the parameters and this node's set-up without changing anything.",
     "meta-data": "Prints the agent's meta-data: OCF 1.1 XML when OCF_RA_VERSION_MINOR is 1 or more, else the "
     "ra-api-1.dtd document.",
 }
+
+
+def action_text(action: Action) -> str:
+    """What the action does, then what this declaration of it advises (role, check level, timeout, interval)."""
+    text = ACTION_TEXT.get(action.name, f"Runs the {action.name} action.")
+    if action.role is not None:
+        text += f" This one is the recurring monitor of an instance in the {action.role} role."
+    if action.depth:
+        text += (
+            f" With the op attribute OCF_CHECK_LEVEL={action.depth} it also makes the deeper checks of that "
+            "level (see DESCRIPTION)."
+        )
+    text += f" Suggested minimum timeout: {_sec(action.timeout)}."
+    if action.interval:
+        text += f" Suggested interval: {_sec(action.interval)}."
+    return text
 
 
 def ocf_actions(agent: Agent) -> list[Action]:
@@ -405,11 +424,7 @@ def ocf_page(agent: Agent, date: str, agent_names: list[str]) -> str:
         out += [".IP", esc(param.longdesc.strip()), ".IP", esc(_param_facts(param))]
     out += [".SH SUPPORTED ACTIONS", ".PP", "This resource agent supports the following actions (operations):"]
     for action in actions:
-        text = ACTION_TEXT.get(action.name, f"Runs the {action.name} action.")
-        advice = f" Suggested minimum timeout: {_sec(action.timeout)}."
-        if action.interval:
-            advice += f" Suggested interval: {_sec(action.interval)}."
-        out += [".TP", _action_tag(action), esc(text + advice)]
+        out += [".TP", _action_tag(action), esc(action_text(action))]
     ex = EXAMPLES.get(agent.name)
     if ex is not None:
         out += [".SH EXAMPLE CRM SHELL", ".PP", "The following is an example configuration for this resource agent "
