@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -157,3 +158,46 @@ def test_console_script_runs_as_a_process():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)[0]["name"] == "Domain-0"
+
+
+def _script(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/usr/bin/python3", str(REPO / "packaging/scripts/xenha"), *argv],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_version():
+    from xenha import __version__
+
+    proc = _script("--version")
+    assert (proc.returncode, proc.stdout) == (0, f"xenha {__version__}\n"), proc.stderr
+
+
+def test_convert_takes_exactly_the_documented_options():
+    proc = _script("convert", "--help")
+    assert proc.returncode == 0, proc.stderr
+    options = set(re.findall(r"(--[a-z][a-z-]+)", proc.stdout))
+    assert options == {"--help", "--ha-dir", "--defaults-dir", "--drbd-conf", "--format", "--check"}
+    assert "{crm,pcs}" in proc.stdout
+
+
+def test_convert_of_a_node_without_heartbeat_is_one_line(tmp_path):
+    proc = _script("convert", "--ha-dir", str(tmp_path / "ha.d"))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == f"xenha convert: {tmp_path}/ha.d/haresources: No such file or directory\n"
+
+
+def test_inspect_does_not_load_convert():
+    """`xenha inspect` is as it was: the converter (and the hb1 and domU config readers) load only for convert."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO / 'lib')!r}); from xenha.tools.inspect import main; "
+        f"main(['inspect', 'xen', '--xm-list', {str(FIXTURES / 'xm/list_xen4.0.1_dom0_only.txt')!r}]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('xenha.tools.convert', 'xenha.hb1', 'xenha.drbd.conf'))))"
+    )
+    proc = subprocess.run(["/usr/bin/python3", "-I", "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[-1] == "[]"

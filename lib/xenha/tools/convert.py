@@ -48,7 +48,6 @@ __all__ = [
     "HaResources",
     "Model",
     "Setup",
-    "add_parser",
     "build_model",
     "check_lines",
     "main",
@@ -334,8 +333,26 @@ def _read_guests(directory: str, group: str) -> tuple[Guest, ...]:
             text = _read_bounded(real)
         except OSError as exc:
             raise ConfigError(f"{path}: {exc.strerror}") from None
-        guests.append(guest_from_text(real, text))
+        guest = guest_from_text(real, text)
+        if guest.domu is None:
+            guest = Guest(_guess_name(real, text), guest.config_path, None, guest.problem)
+        guests.append(guest)
     return tuple(guests)
+
+
+_LITERAL_NAME = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*(["'])([^"'\n]+)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+def _guess_name(path: str, text: str) -> str:
+    """The name of a config that is not literal: a whole `name = "web1"` line, else the file's name without .cfg.
+
+    Only a line that is nothing but the literal counts: `name = 'web' + suffix` is not the name "web".
+    """
+    match = _LITERAL_NAME.search(text)
+    if match is not None:
+        return match[2]
+    base = os.path.basename(path)
+    return base[: -len(".cfg")] if base.endswith(".cfg") and len(base) > 4 else base
 
 
 def _local_node() -> str | None:
@@ -865,26 +882,6 @@ def render(model: Model, fmt: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The command
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `convert` subcommand of `xenha`."""
-    parser = sub.add_parser(
-        "convert",
-        help="print the Pacemaker configuration of a heartbeat v1 (haresources, xendomainsHA<N>) cluster",
-        description="Read this node's heartbeat v1 configuration (haresources, ha.cf, the xendomainsHA<N> defaults, "
-        "their guests' configs and drbd.conf) and print the Pacemaker configuration: DrbdDualPrimary clones, "
-        "XenDomainHA guests, constraints, placement and properties. Nothing is changed.",
-    )
-    parser.add_argument("--ha-dir", default="/etc/ha.d", help="heartbeat's directory (haresources, ha.cf)")
-    parser.add_argument("--defaults-dir", default="/etc/default", help="where the xendomainsHA<N> files are")
-    parser.add_argument("--drbd-conf", default=DEFAULT_DRBD_CONF, help="the DRBD configuration")
-    parser.add_argument("--format", choices=("crm", "pcs"), default="crm", help="crmsh text or a pcs script")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="list what cannot be carried over, one line each; exit 1 when any needs a decision",
-    )
 
 
 def main(args: argparse.Namespace, out: TextIO, err: TextIO, *, local_node: str | None = None) -> int:

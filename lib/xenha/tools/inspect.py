@@ -152,9 +152,21 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--xm-sxp", metavar="FILE", help="an `xm list --long` capture")
     xen.add_argument("--json", action="store_true", help="print JSON, one object per domain")
 
-    from xenha.tools import convert
-
-    convert.add_parser(sub)
+    convert = sub.add_parser(
+        "convert",
+        help="print the Pacemaker configuration of a heartbeat v1 (haresources, xendomainsHA<N>) cluster",
+        description="Read this node's heartbeat v1 configuration (haresources, ha.cf, the xendomainsHA<N> defaults, "
+        "their guests' configs and drbd.conf) and print the Pacemaker configuration: DrbdDualPrimary clones, "
+        "XenDomainHA guests, constraints, placement and properties. Nothing is changed.",
+    )
+    convert.add_argument("--ha-dir", default="/etc/ha.d", help="heartbeat's directory (haresources, ha.cf)")
+    convert.add_argument("--defaults-dir", default="/etc/default", help="where the xendomainsHA<N> files are")
+    convert.add_argument("--drbd-conf", default="/etc/drbd.conf", help="the DRBD configuration")
+    convert.add_argument("--format", choices=("crm", "pcs"), default="crm", help="crmsh text or a pcs script")
+    convert.add_argument(
+        "--check", action="store_true", help="list what cannot be carried over, one line each; exit 1 when any "
+        "needs a decision"
+    )  # fmt: skip
     return parser
 
 
