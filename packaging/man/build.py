@@ -578,6 +578,7 @@ def _values() -> dict[str, str]:
         raise BuildError(f"the default LOCKFILE {group.lockfile} does not name its group")
     values = {
         "HB1_LOCKFILE": group.lockfile.replace(token, "<N>"),
+        "HB1_LOCKDIR": os.path.dirname(group.lockfile),
         "STOP_MAXWAIT": str(hb1.DEFAULT_STOP_MAXWAIT),
         "START_MAXWAIT": str(hb1.DEFAULT_START_MAXWAIT),
         "DESTROY_MAXWAIT": str(hb1.DEFAULT_DESTROY_MAXWAIT),
