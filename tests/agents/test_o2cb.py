@@ -737,3 +737,74 @@ def test_launcher_generates_with_fake_getent(bed: Bed, launcher_env: dict[str, s
         and registered.local_node is not None
         and registered.local_node.ipv4_address == "10.1.0.1"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Bad input (issue 13): cluster.conf that is not a readable file, timeouts past their bounds
+
+
+def _unreadable_conf(bed: Bed, kind: str) -> None:
+    bed.conf.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(bed.conf)  # read() of a FIFO with no writer blocked validate-all and start past the op timeout
+    elif kind == "directory":
+        bed.conf.mkdir()
+    else:
+        bed.conf.write_text("#" * (2 << 20))
+
+
+@pytest.mark.parametrize(
+    ("kind", "fragment"),
+    [("fifo", "a FIFO, not a regular file"), ("directory", "a directory, not a regular file"),
+     ("huge", "larger than 1048576 bytes")],
+)  # fmt: skip
+@pytest.mark.parametrize("action", ["validate-all", "start"])
+def test_a_conf_that_is_a_fifo_a_directory_or_huge_is_not_configured_at_once(
+    bed: Bed, kind: str, fragment: str, action: str
+) -> None:
+    import time
+
+    _unreadable_conf(bed, kind)
+    with ScriptedRunner() as runner:
+        runner.expect(["crm_node", "-l"], stdout=MEMBERS)
+        began = time.monotonic()
+        code, err = bed.run(action, runner)
+    assert time.monotonic() - began < 5.0
+    assert code == ExitCode.ERR_CONFIGURED
+    text = reason(err)
+    assert text.startswith(f"{bed.conf}: cannot read: ") and fragment in text and len(text.encode()) <= 128
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "huge"])
+def test_stop_with_the_stack_down_is_0_whatever_the_conf_is(bed: Bed, kind: str) -> None:
+    _unreadable_conf(bed, kind)
+    with ScriptedRunner() as runner:
+        assert bed.run("stop", runner)[0] == ExitCode.SUCCESS
+
+
+def test_stop_with_an_untrusted_state_directory_still_unregisters(bed: Bed) -> None:
+    bed.write_conf()
+    bed.registered(ScriptedRunner())
+    state = bed.root / "run" / "O2cbCluster"
+    state.mkdir(parents=True, exist_ok=True)
+    os.chown(state, 65534, 65534)
+    with ScriptedRunner() as runner:
+        runner.expect(["o2cb", STOP_CONF_ARG, "unregister-cluster", "web"], respond=bed.sim)
+        code, err = bed.run("stop", runner)
+    assert code == ExitCode.SUCCESS, err
+    assert bed.cluster() is None
+    assert not (state / "web.stop.conf").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "high"),
+    [("dead_threshold", 1000), ("idle_timeout_ms", 3_600_000), ("keepalive_delay_ms", 3_600_000),
+     ("reconnect_delay_ms", 3_600_000)],
+)  # fmt: skip
+def test_timeouts_have_an_upper_bound_stated_in_the_meta_data(bed: Bed, name: str, high: int) -> None:
+    for value in (str(high + 1), "4294967295", "9" * 5000):
+        code, err = bed.run("validate-all", **{name: value})
+        assert code == ExitCode.ERR_CONFIGURED, (name, value)
+        assert f"0 to {high}" in reason(err), reason(err)
+    (param,) = [p for p in agent.AGENT.parameters if p.name == name]
+    assert f"to {high}" in param.longdesc

@@ -13,7 +13,7 @@ import os
 import sys
 
 from xenha import __version__, ocf
-from xenha.errors import ConfigError, NotInstalled, ParseError, ToolError
+from xenha.errors import ConfigError, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.o2cb.configfs import (
     DEFAULT_CONF,
     DEFAULT_CONFIGFS,
@@ -21,6 +21,7 @@ from xenha.o2cb.configfs import (
     DEFAULT_TIMEOUTS,
     MAX_NODE_NUMBER,
     MAX_REGIONS,
+    MAXIMUM_TIMEOUTS,
     MINIMUM_TIMEOUTS,
     TIMEOUT_FILES,
     HeartbeatMode,
@@ -148,8 +149,9 @@ AGENT = ocf.Agent(
             "dead_threshold",
             "disk heartbeat dead threshold",
             "Heartbeat iterations (2 s each) without a write before a node is declared dead: "
-            "(dead_threshold - 1) * 2 seconds, 60 s by default. At least "
-            f"{MINIMUM_TIMEOUTS.dead_threshold}. Default: {DEFAULT_TIMEOUTS.dead_threshold}. Written to "
+            "(dead_threshold - 1) * 2 seconds, 60 s by default. From "
+            f"{MINIMUM_TIMEOUTS.dead_threshold} to {MAXIMUM_TIMEOUTS.dead_threshold}. "
+            f"Default: {DEFAULT_TIMEOUTS.dead_threshold}. Written to "
             "configfs heartbeat/dead_threshold; the kernel ignores a change while any region is active.",
             type="integer",
             default=str(DEFAULT_TIMEOUTS.dead_threshold),
@@ -157,8 +159,9 @@ AGENT = ocf.Agent(
         ocf.Parameter(
             "idle_timeout_ms",
             "network idle timeout",
-            "Milliseconds without traffic before o2net considers a connection dead. At least "
-            f"{MINIMUM_TIMEOUTS.idle_timeout_ms}, and larger than keepalive_delay_ms. Default: "
+            "Milliseconds without traffic before o2net considers a connection dead. From "
+            f"{MINIMUM_TIMEOUTS.idle_timeout_ms} to {MAXIMUM_TIMEOUTS.idle_timeout_ms}, "
+            "and larger than keepalive_delay_ms. Default: "
             f"{DEFAULT_TIMEOUTS.idle_timeout_ms}. Must be the same on all nodes.",
             type="integer",
             default=str(DEFAULT_TIMEOUTS.idle_timeout_ms),
@@ -166,8 +169,9 @@ AGENT = ocf.Agent(
         ocf.Parameter(
             "keepalive_delay_ms",
             "network keepalive delay",
-            "Longest time in milliseconds before o2net sends a keepalive packet on an idle connection. At least "
-            f"{MINIMUM_TIMEOUTS.keepalive_delay_ms}, and smaller than idle_timeout_ms. Default: "
+            "Longest time in milliseconds before o2net sends a keepalive packet on an idle connection. From "
+            f"{MINIMUM_TIMEOUTS.keepalive_delay_ms} to {MAXIMUM_TIMEOUTS.keepalive_delay_ms}, "
+            "and smaller than idle_timeout_ms. Default: "
             f"{DEFAULT_TIMEOUTS.keepalive_delay_ms}. Must be the same on all nodes.",
             type="integer",
             default=str(DEFAULT_TIMEOUTS.keepalive_delay_ms),
@@ -175,8 +179,9 @@ AGENT = ocf.Agent(
         ocf.Parameter(
             "reconnect_delay_ms",
             "network reconnect delay",
-            "Shortest time in milliseconds between connection attempts to a peer. At least "
-            f"{MINIMUM_TIMEOUTS.reconnect_delay_ms}. Default: {DEFAULT_TIMEOUTS.reconnect_delay_ms}.",
+            "Shortest time in milliseconds between connection attempts to a peer. From "
+            f"{MINIMUM_TIMEOUTS.reconnect_delay_ms} to {MAXIMUM_TIMEOUTS.reconnect_delay_ms}. "
+            f"Default: {DEFAULT_TIMEOUTS.reconnect_delay_ms}.",
             type="integer",
             default=str(DEFAULT_TIMEOUTS.reconnect_delay_ms),
         ),
@@ -216,10 +221,6 @@ AGENT = ocf.Agent(
 )
 
 
-# configfs takes the timeouts as unsigned 32-bit numbers (o2nm_cluster_attr_write, o2hb_dead_threshold_store).
-_U32 = 0xFFFFFFFF
-
-
 @record
 class Params:
     """The instance parameters, validated; `node` is this node's Pacemaker name."""
@@ -240,7 +241,8 @@ class Params:
 
 
 def _timeout(params: Mapping[str, str], name: str, default: int) -> int:
-    return read_int(params, name, default, low=0, high=_U32)
+    """A timeout from 0 to its MAXIMUM_TIMEOUTS value (the minimums are Timeouts.problems', with the pair rule)."""
+    return read_int(params, name, default, low=0, high=getattr(MAXIMUM_TIMEOUTS, name))
 
 
 def _addresses(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -427,10 +429,10 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
     from xenha.o2cb.membership import interconnect_address
 
     try:
-        existing = read_cluster_conf(p.conf)
+        existing = read_cluster_conf(p.conf, deadline=ctx.deadline)
     except ParseError as exc:
         raise ConfigError(exc.reason) from exc
-    except OSError as exc:
+    except OSError as exc:  # a FIFO, a directory, a device or a file over CONF_MAX_BYTES: files.FileRefused
         raise ConfigError(f"{p.conf}: cannot read: {exc.strerror}") from exc
     if p.generate_conf:
         if members is None:
@@ -501,8 +503,32 @@ def _stop_conf(p: Params, ctx: Context, cluster: RegisteredCluster) -> str:
 
     text = render_cluster_conf(ClusterConf(clusters=(ClusterStanza(p.cluster, 0, cluster.heartbeat_mode),)))
     name = f"{p.cluster}.stop.conf"
-    ctx.state.write(name, text)
-    return os.path.join(ctx.state.path, name)
+    try:
+        ctx.state.write(name, text)
+        return os.path.join(ctx.state.path, name)
+    except (XenhaError, OSError) as exc:  # an untrusted state directory (or a full /run) must not fail a stop
+        import tempfile
+
+        why = exc.reason if isinstance(exc, XenhaError) else exc.strerror
+        _log.warning("cluster %s: %s; stop's cluster.conf goes to a private temporary directory", p.cluster, why)
+        path = os.path.join(tempfile.mkdtemp(prefix="xenha-o2cb-"), name)  # mode 0700, a name nobody can guess
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+
+
+def _forget_stop_conf(ctx: Context, conf: str) -> None:
+    """Remove what _stop_conf wrote: the state file, or the private temporary directory and its one file."""
+    directory = os.path.dirname(conf)
+    if directory == ctx.state.path:
+        ctx.state.remove(os.path.basename(conf))
+        return
+    try:
+        os.unlink(conf)
+        os.rmdir(directory)
+    except OSError as exc:
+        _log.debug("%s: not removed: %s", conf, exc.strerror)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -560,7 +586,7 @@ def stop(p: Params, ctx: Context) -> ExitCode:
     _o2cb(ctx, p, conf, "unregister-cluster", p.cluster)
     if _registered(p) is not None:
         raise ToolError(f"cluster {p.cluster}: still in {p.configfs} after o2cb unregister-cluster")
-    ctx.state.remove(f"{p.cluster}.stop.conf")
+    _forget_stop_conf(ctx, conf)
     _log.info("cluster %s: unregistered", p.cluster)
     return ExitCode.SUCCESS
 

@@ -26,6 +26,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from xenha.run import Deadline
+
 __all__ = [
     "STANZA_KEYS",
     "ClusterConf",
@@ -35,6 +37,7 @@ __all__ = [
     "Stanza",
     "build_conf",
     "parse_cluster_conf",
+    "CONF_MAX_BYTES",
     "read_cluster_conf",
     "render_cluster_conf",
     "render_stanza",
@@ -284,11 +287,20 @@ def parse_cluster_conf(text: str) -> ClusterConf:
     return build_conf(scan_stanzas(text, "cluster.conf"), "cluster.conf")
 
 
-def read_cluster_conf(path: str) -> ClusterConf | None:
-    """The parsed file at `path`, or None when it does not exist; ParseError names the file."""
+# o2cb allows 255 nodes and 32 heartbeat regions: a full cluster.conf is about 30 KiB.
+CONF_MAX_BYTES = 1 << 20
+
+
+def read_cluster_conf(path: str, *, deadline: Deadline | None = None) -> ClusterConf | None:
+    """The parsed file at `path`, or None when it does not exist; ParseError names the file.
+
+    Read with xenha.files: a regular file of at most CONF_MAX_BYTES, before `deadline` (DeadlineExceeded when its
+    file system does not answer); a FIFO, a directory or a device is an OSError (files.FileRefused) at once.
+    """
+    from xenha.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            text = handle.read()
+        text = read_text(path, limit=CONF_MAX_BYTES, deadline=deadline, errors="surrogateescape")
     except FileNotFoundError:
         return None
     try:

@@ -29,6 +29,7 @@ __all__ = [
     "HEARTBEAT_ATTRS",
     "MAX_NODE_NUMBER",
     "MAX_REGIONS",
+    "MAXIMUM_TIMEOUTS",
     "MINIMUM_TIMEOUTS",
     "NODE_ATTRS",
     "REGION_ATTRS",
@@ -181,6 +182,11 @@ def timeouts_of(dead: int | None, idle: int | None, keepalive: int | None, recon
 # kernel"). The OCFS2 1.2 era defaults were 7/10000/5000/2000 (ocfs2/docs_o2cb_init_configure_ocfs2_1.2.txt).
 DEFAULT_TIMEOUTS = Timeouts(dead_threshold=31, idle_timeout_ms=30000, keepalive_delay_ms=2000, reconnect_delay_ms=2000)
 MINIMUM_TIMEOUTS = Timeouts(dead_threshold=7, idle_timeout_ms=5000, keepalive_delay_ms=1000, reconnect_delay_ms=2000)
+# Ours, not the kernel's (configfs takes any unsigned 32-bit value): a node declared dead after more than half an hour
+# of silence, or an o2net timeout above an hour, is a typo that would stall every OCFS2 volume for that long.
+MAXIMUM_TIMEOUTS = Timeouts(
+    dead_threshold=1000, idle_timeout_ms=3_600_000, keepalive_delay_ms=3_600_000, reconnect_delay_ms=3_600_000
+)
 
 # Each timeout's file under configfs `cluster/<name>/` (set_timeouts_o2cb in o2cb.init.sh; §6.4).
 TIMEOUT_FILES = {
