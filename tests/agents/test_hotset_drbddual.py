@@ -31,6 +31,7 @@ if [ "$(basename "$0")" = drbdsetup ] && [ "$1" = status ]; then
     echo "$3: No such resource" >&2
     exit 10
 fi
+if [ "$(basename "$0")" = drbdadm ] && [ "$1" = sh-dev ]; then echo /dev/drbd0; fi
 exit 0
 """
 
@@ -170,3 +171,27 @@ def test_drbd9_resource_that_is_down_is_7_after_one_drbdsetup(node, probe):
     assert heavy(loaded) == set()
     assert loaded.isdisjoint({"json", "_json"})
     assert node.calls == ["drbdsetup status --json r0"]
+
+
+def test_drbd84_monitor_reads_through_the_bounded_reader_without_threading(node):
+    """/proc/drbd and the state files go through xenha.files, which needs no thread for kernel files (#13)."""
+    node.running_84("84_connected_primary_secondary.txt", "10000")
+    rc, loaded, stderr = node.monitor()
+    assert (rc, stderr) == (8, "")
+    assert "xenha.files" in loaded
+    assert "threading" not in loaded
+
+
+def test_drbd84_monitor_in_a_foreign_owned_state_dir_answers_from_drbd_and_says_why_once(node):
+    import os
+
+    node.running_84("84_connected_primary_secondary.txt", "10000")
+    node.remember("split-brain.r0", "0\n")  # planted: would make it 191 "split-brain"
+    os.chown(node.state, 65534, 65534)
+    environ = {**node.environ, "OCF_RESKEY_CRM_meta_interval": "29000", "XENHA_LOG_STDERR": "1"}
+    rc, loaded, stderr = modules_of(LAUNCHER, ["monitor"], environ)
+    assert rc == 8, stderr
+    assert stderr.count("its files are ignored") == 1 and "owned by uid 65534, not root" in stderr
+    assert stderr.count("WARNING") == 1, stderr  # one line says why; the writes it skips add none
+    assert heavy(loaded, allow=LOGGING) == set()
+    assert node.calls == ["drbdadm sh-dev r0", "crm_attribute --promotion --lifetime reboot --update 10000"]

@@ -503,6 +503,8 @@ def _remember(ctx: Context, key: str, value: str) -> None:
     start refuses an untrusted state directory up front (ctx.state.ensure); a monitor, a probe or a stop whose
     directory went bad answers from what it finds, as on a fresh boot, and says why once (StateDir logs it).
     """
+    if not ctx.state.is_trusted():  # said once already
+        return
     try:
         ctx.state.write(key, value)
     except (XenhaError, OSError) as exc:
