@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -99,6 +100,12 @@ def test_the_files_under_test_are_the_package_s_or_the_checkout_s(installed):
     for path, package in paths.items():
         owner = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True, check=False, timeout=30)
         assert owner.stdout == f"{package}: {path}\n", owner.stderr
+    # every file the package puts under /etc is a conffile (an admin's edits survive upgrades)
+    files = subprocess.run(["dpkg-query", "-L", "xenha"], capture_output=True, text=True, check=True, timeout=30)
+    in_etc = {p for p in files.stdout.split() if p.startswith("/etc/") and os.path.isfile(p)}
+    shown = subprocess.run(["dpkg-query", "-W", "-f=${Conffiles}", "xenha"], capture_output=True, text=True, check=True)
+    conffiles = {line.split()[0] for line in shown.stdout.splitlines() if line.strip()}
+    assert "/etc/default/xenha-bootguard" in in_etc and in_etc == conffiles
     page = subprocess.run(["man", "-w", "ocf_xenha_XenDomainHA"], capture_output=True, text=True, check=False)
     assert page.stdout.strip() == "/usr/share/man/man7/ocf_xenha_XenDomainHA.7.gz", page.stderr
     enabled = "/etc/systemd/system/multi-user.target.wants/xenha-bootguard.service"
