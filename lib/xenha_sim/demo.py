@@ -195,8 +195,17 @@ def _lab_statement(statement: str, words: list[str], lab_dir: Path, agents: Agen
 class Scenario:
     """The demo's steps over one lab; `run()` returns the timeline and whether every step passed."""
 
-    def __init__(self, lab: Lab, agents: Agents, *, token_ms: int = 2000, prefix: str = "xlab") -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        agents: Agents,
+        *,
+        token_ms: int = 2000,
+        prefix: str = "xlab",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.lab = lab
+        self.extra_env = dict(extra_env or {})  # added to every node's environment (PCMK_logfile, HA_VARLIB, ...)
         self.prefix = prefix
         self.agents = agents
         self.token_ms = token_ms
@@ -272,6 +281,7 @@ class Scenario:
     # -- the scenario -----------------------------------------------------------------------------------------
     def setup(self) -> None:
         cfg = LabConfig(nodes=["ha1", "ha2"], token_ms=self.token_ms, prefix=self.prefix)
+        cfg.extra_env.update(self.extra_env)
         if self.agents is PEERS:
             # ocf:linbit:drbd tests `-f /proc/drbd` and `-b /dev/drbdN` itself; the shim answers from the world.
             cfg.extra_env["BASH_ENV"] = str(Path(__file__).with_name("ocf_drbd_shim.bash"))
