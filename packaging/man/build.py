@@ -561,6 +561,151 @@ def _fence_param_text(param: ET.Element) -> str:
     return text
 
 
+# --- xenha-lab(8), xenha-sim(8): from their argparse parsers ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliPage:
+    """A command of the xenha-lab package: its parser's module, what it is, and the parts a parser cannot say."""
+
+    name: str
+    module: str
+    whatis: str
+    description: str
+    environment: tuple[tuple[str, str], ...]
+    files: tuple[tuple[str, str], ...]
+    see_also: tuple[tuple[str, str], ...]
+
+
+LAB_PAGES = (
+    CliPage(
+        name="xenha-lab",
+        module="xenha_sim.labcli",
+        whatis="build, drive and tear down lab Pacemaker clusters of simulated Xen dom0s",
+        description="""\
+xenha-lab runs real Pacemaker and Corosync clusters of 2 to 5 nodes on one machine, over the simulated Xen, DRBD
+and OCFS2 tools of xenha-sim(8), to test xenha's agents (and the peers ocf:heartbeat:Xen and ocf:linbit:drbd)
+where Xen cannot run. It is for test machines only: it needs root, and never belongs on a real dom0.
+
+Each node runs `corosync -f` and `pacemakerd` in its own network, mount, UTS and IPC namespaces, with private
+/run, /dev/shm, /etc/corosync, /etc/hosts, /var/lib/pacemaker and /var/log; a bridge in a namespace of its own
+joins them on a /24 that exists only there. The simulated tools are bind-mounted over the real names inside the
+nodes only. Fencing goes through fence_noop(8) with its sim_world parameter, which powers the lab node off for
+real.""",
+        environment=(("XENHA_LAB_DIR", "The lab directory, when --dir is not given. Default: /var/lib/xenha-lab."),),
+        files=(("/var/lib/xenha-lab", "The lab directory: the nodes' files, logs and the simulated world."),),
+        see_also=(
+            ("xenha-sim", "8"),
+            ("fence_noop", "8"),
+            ("xenha", "8"),
+            ("ocf_xenha_XenDomainHA", "7"),
+            ("crm_mon", "8"),
+        ),
+    ),
+    CliPage(
+        name="xenha-sim",
+        module="xenha_sim.simcli",
+        whatis="create, inspect and break the simulated Xen and DRBD world of the xenha lab",
+        description="""\
+Xen, the DRBD kernel module and OCFS2 cannot run on a build machine, so simulated `xl`, `xm`, `drbdadm`,
+`drbdsetup` and `o2cb` stand in under their real names (installed in /usr/lib/xenha-sim/bin, never on the host's
+PATH) and print what the real tools print. They share one world: its nodes (dom0s), guests, DRBD resources and
+links. xenha-sim creates that world, shows it, and injects faults into it; each simulated tool knows its node by
+XENHA_SIM_NODE.
+
+It is for test machines only; xenha-lab(8) builds clusters on it.""",
+        environment=(
+            ("XENHA_SIM_WORLD", "The world directory, when --world is not given. Default: /var/lib/xenha-sim."),
+            ("XENHA_SIM_NODE", "The node a simulated tool (xl, drbdadm, ...) runs on."),
+        ),
+        files=(
+            ("/var/lib/xenha-sim", "The world directory (state.json and the event log)."),
+            ("/usr/lib/xenha-sim/bin", "The simulated xl, xm, drbdadm, drbdsetup and o2cb."),
+        ),
+        see_also=(("xenha-lab", "8"), ("fence_noop", "8"), ("xenha", "8")),
+    ),
+)
+
+
+def _metavar(action: argparse.Action) -> str:
+    if action.metavar is not None:
+        return str(action.metavar)
+    if action.choices is not None and not action.option_strings:
+        return "|".join(str(c) for c in action.choices)
+    return action.dest.upper() if action.option_strings else action.dest
+
+
+def _usage_words(action: argparse.Action) -> str:
+    """One argument as roff for a synopsis: options bold, values and positionals italic, optional in brackets."""
+    if isinstance(action, argparse._HelpAction):  # noqa: SLF001 -- argparse has no public action types
+        return ""
+    if action.option_strings:
+        longs = [o for o in action.option_strings if o.startswith("--")] or [max(action.option_strings, key=len)]
+        flag = "|".join(f"\\fB{_esc_plain(o)}\\fR" for o in longs)  # --x|--no-x for a BooleanOptionalAction
+        if action.nargs == 0:
+            word = flag
+        elif action.choices is not None:
+            word = f"{flag} " + "|".join(f"\\fB{_esc_plain(str(c))}\\fR" for c in action.choices)
+        else:
+            word = f"{flag} \\fI{_esc_plain(_metavar(action))}\\fR"
+        return word if action.required else f"[{word}]"
+    if action.choices is not None:
+        return "|".join(f"\\fB{_esc_plain(str(c))}\\fR" for c in action.choices)
+    word = f"\\fI{_esc_plain(_metavar(action))}\\fR"
+    if action.nargs == argparse.REMAINDER:
+        return f"[\\fB\\-\\-\\fR {word}...]"
+    if action.nargs in ("*", "+"):
+        return f"{word}..." if action.nargs == "+" else f"[{word}...]"
+    return word
+
+
+def _help(action: argparse.Action) -> str:
+    """The option's help as a sentence, with its default when the help does not give it ("" when neither)."""
+    text = _sentence((action.help or "").replace("%(prog)s", "").replace("%(default)s", str(action.default)))
+    has_default = action.option_strings and action.nargs != 0 and action.default not in (None, False, [], "")
+    if has_default and "default" not in text.lower():
+        text = f"{text} Default: {action.default}.".strip()
+    return text
+
+
+def cli_page(page: CliPage, date: str) -> str:
+    """A lab command's page: synopsis, options and commands read from its argparse parser."""
+    parser = importlib.import_module(page.module)._parser()  # noqa: SLF001 -- the parser the command runs
+    subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+    options = [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]  # noqa: SLF001
+    out = header(page.name, "8", date, MANUAL_ADMIN, comment=f"Generated by packaging/man/build.py from "
+                 f"{page.module}'s parser; do not edit.")  # fmt: skip
+    out += [".SH NAME", f"{_esc_plain(page.name)} \\- {esc(page.whatis)}", ".SH SYNOPSIS", ".PP"]
+    out.append(f"\\fB{_esc_plain(page.name)}\\fR " + " ".join(w for w in map(_usage_words, options) if w)
+               + " \\fICOMMAND\\fR [\\fIARGUMENTS\\fR]")  # fmt: skip
+    out += [".SH DESCRIPTION", *paragraphs(page.description)]
+    out += [".SH OPTIONS"]
+    for action in options:
+        out += [".TP", _usage_words(action).strip("[]"), esc(_help(action))]
+    out += [".SH COMMANDS"]
+    for sub in subparsers:
+        helps = {choice.dest: choice.help for choice in sub._choices_actions}  # noqa: SLF001
+        for name, child in sub.choices.items():
+            words = " ".join(w for w in map(_usage_words, child._actions) if w)  # noqa: SLF001
+            out += [".TP", f"\\fB{_esc_plain(name)}\\fR {words}".rstrip(), esc(_sentence(helps.get(name) or ""))]
+            if child.description:
+                out += [".IP", esc(child.description)]
+            for action in child._actions:  # noqa: SLF001
+                if action.option_strings and _help(action) and not isinstance(action, argparse._HelpAction):  # noqa: SLF001
+                    out += [".IP", f"{_usage_words(action).strip('[]')}: {esc(_help(action))}"]
+            if child.epilog:
+                out += [".IP", esc(_sentence(child.epilog))]
+    out += [".SH ENVIRONMENT"]
+    for var, text in page.environment:
+        out += [".TP", f"\\fB{_esc_plain(var)}\\fR", esc(text)]
+    out += [".SH FILES"]
+    for path, text in page.files:
+        out += [".TP", f"\\fI{_esc_plain(path)}\\fR", esc(text)]
+    out += see_also(list(page.see_also))
+    out += [".SH AUTHOR", ".PP", esc(AUTHOR)]
+    return "\n".join(out) + "\n"
+
+
 # --- hand-written pages --------------------------------------------------------------------------------------------
 
 
@@ -648,7 +793,8 @@ def agents() -> list[Agent]:
 
 def page_names() -> list[str]:
     """Every page build() writes, by file name."""
-    return [f"ocf_{OCF_PROVIDER}_{a.name}.7" for a in agents()] + ["fence_noop.8", *HAND_WRITTEN]
+    ocf = [f"ocf_{OCF_PROVIDER}_{a.name}.7" for a in agents()]
+    return [*ocf, "fence_noop.8", *HAND_WRITTEN, *(f"{p.name}.8" for p in LAB_PAGES)]
 
 
 def build(date: str) -> Built:
@@ -663,6 +809,8 @@ def build(date: str) -> Built:
     values = _values()
     for name in HAND_WRITTEN:
         built.pages[name] = hand_page(name, date, values)
+    for page in LAB_PAGES:
+        built.pages[f"{page.name}.8"] = cli_page(page, date)
     return built
 
 

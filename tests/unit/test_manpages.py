@@ -30,6 +30,8 @@ PAGES = (
     "xenha-bootguard.8",
     "xenha-migrate.8",
     "xendomainsHA.8",
+    "xenha-lab.8",
+    "xenha-sim.8",
 )
 # lintian's manpage check: `LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z PAGE`
 LINTIAN_ENV = {**os.environ, "LC_ALL": "C.UTF-8", "MANROFFSEQ": "", "MANWIDTH": "80"}
@@ -348,6 +350,8 @@ def in_bold(word: str, text: str) -> bool:
         ("xenha-bootguard.8", "xenha.tools.bootguard"),
         ("xenha-migrate.8", "xenha.hb1.ledger"),
         ("xenha.8", "xenha.tools.inspect"),
+        ("xenha-lab.8", "xenha_sim.labcli"),
+        ("xenha-sim.8", "xenha_sim.simcli"),
     ],
 )
 def test_tool_pages_name_every_option(outdir, page, module):
