@@ -255,3 +255,19 @@ def test_placeholder_instance_is_only_crm_resources_made_up_one():
     env = Env.from_environ(VALIDATE_ENV, ["a", "validate-all"], resource_type="XenDomainHA")
     assert env.instance_is_placeholder
     assert not Env.from_environ({}, ["a", "validate-all"], resource_type="XenDomainHA").instance_is_placeholder
+
+
+def test_crm_resource_validate_shows_the_reason_without_the_placeholder():
+    """What pcs --agent-validation shows: crm_resource --validate's reason, from the installed agent."""
+    import shutil
+
+    agent = Path("/usr/lib/ocf/resource.d/xenha/XenDomainHA")
+    if shutil.which("crm_resource") is None or not agent.is_file():
+        pytest.skip("needs crm_resource and xenha installed (make install)")
+    argv = ["crm_resource", "--validate", "--class", "ocf", "--provider", "xenha", "--agent", "XenDomainHA"]
+    done = subprocess.run(
+        [*argv, "--option", "config=/nonexistent/web1.cfg"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "ocf-exit-reason:config /nonexistent/web1.cfg does not exist" in done.stdout + done.stderr
+    assert "test" not in (done.stdout + done.stderr).replace("XenDomainHA", "")
