@@ -724,6 +724,7 @@ def _values() -> dict[str, str]:
     values = {
         "HB1_LOCKFILE": group.lockfile.replace(token, "<N>"),
         "HB1_LOCKDIR": os.path.dirname(group.lockfile),
+        "MAX_SECONDS": f"{hb1.MAX_SECONDS:g}",
         "STOP_MAXWAIT": str(hb1.DEFAULT_STOP_MAXWAIT),
         "START_MAXWAIT": str(hb1.DEFAULT_START_MAXWAIT),
         "DESTROY_MAXWAIT": str(hb1.DEFAULT_DESTROY_MAXWAIT),

@@ -418,6 +418,8 @@ def test_pages_state_the_real_defaults(outdir):
     hb1 = (outdir / "xendomainsHA.8").read_text()
     for value in (config.DEFAULT_STOP_MAXWAIT, config.DEFAULT_START_MAXWAIT, config.DEFAULT_DESTROY_MAXWAIT):
         assert f"{value} seconds" in hb1 or f"{value}s" in hb1
+    assert man.esc(config.lock_path("/run/xenha", "xendomainsHA<N>")) in hb1
+    assert f"1 to {config.MAX_SECONDS:g}" in hb1
     assert man.esc(ledger.DEFAULT_LEDGER) in (outdir / "xenha-migrate.8").read_text()
     guard = (outdir / "xenha-bootguard.8").read_text()
     assert man.esc(BootSettings().pidfile) in guard
