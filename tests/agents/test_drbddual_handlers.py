@@ -218,7 +218,13 @@ class Node:
     # -- running one action --
 
     def __call__(
-        self, action: str, *, interval: int | None = None, meta: dict[str, str] | None = None, **params: str
+        self,
+        action: str,
+        *,
+        interval: int | None = None,
+        meta: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        **params: str,
     ) -> Outcome:
         if interval is None:
             interval = 31000 if action == "monitor" else 0
@@ -236,6 +242,7 @@ class Node:
             "OCF_RESKEY_CRM_meta_on_node": "ha1",
             **{f"OCF_RESKEY_CRM_meta_{k}": v for k, v in (SINGLE if meta is None else meta).items()},
             **{f"OCF_RESKEY_{k}": v for k, v in {"drbd_resource": RES, **params}.items()},
+            **(env or {}),
         }
         self._capsys.readouterr()
         started = time.monotonic()
@@ -756,3 +763,47 @@ def test_stop_of_a_stopped_resource_with_a_foreign_owned_state_dir_is_0(node):
     node.score(None)
     assert node("stop").result == (0, None)
     assert node.state("score.drbd_r0") == "10000"  # untouched
+
+
+# -- bad input (issue 13): numbers, clone ids, op timeouts -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"wfc_timeout": "9" * 5000}, {"wfc_timeout": "\u00b2"}, {"promotion_scores": " ".join(["9" * 5000] * 4)},
+     {"wfc_timeout": "1e400"}],
+    ids=["wfc_timeout-5000-digits", "wfc_timeout-superscript-two", "promotion_scores-5000-digits", "wfc_timeout-1e400"],
+)  # fmt: skip
+def test_stop_with_numbers_int_cannot_take_still_takes_drbd_down(node, params):
+    """Once a ValueError outside the ConfigError path: stop failed (1) and left DRBD up."""
+    node.running(SECONDARY)
+    node.then("drbdadm", "down", RES, effect=node.becomes(STOPPED))
+    node.score(None)
+    assert node("stop", **params).result == (0, None)
+    code, reason = node("validate-all", **params).result  # one line of at most 128 bytes (Outcome.reason checks)
+    assert code == 6 and reason is not None
+
+
+@pytest.mark.parametrize(
+    "instance", ["drbd_r\u00e9sum\u00e9:0", "d" * 250 + ":1"], ids=["non-ascii-letter", "250-characters"]
+)
+def test_clone_ids_pacemaker_accepts_start_monitor_and_stop(node, instance):
+    """Once "unsafe state file name": start, monitor and stop failed (a failed stop gets the node fenced)."""
+    node.proc(STOPPED)
+    node.then("drbdadm", "up", RES, effect=node.becomes(SECONDARY))
+    node.then("drbdadm", "sh-dev", RES, stdout="/dev/drbd0\n")
+    node.score(10000)
+    assert node("start", env={"OCF_RESOURCE_INSTANCE": instance}).result == (0, None)
+    assert node("monitor", env={"OCF_RESOURCE_INSTANCE": instance}).result == (0, None)
+    node.then("drbdadm", "down", RES, effect=node.becomes(STOPPED))
+    node.score(None)
+    assert node("stop", env={"OCF_RESOURCE_INSTANCE": instance}).result == (0, None)
+
+
+@pytest.mark.parametrize("timeout", ["1" + "0" * 309, "9" * 5000, "1e400"])
+def test_stop_with_an_op_timeout_python_cannot_hold_still_stops(node, timeout):
+    """OCF_RESKEY_CRM_meta_timeout >= 10^309 broke stop in all four agents (clamped in ocf since session 2)."""
+    node.running(SECONDARY)
+    node.then("drbdadm", "down", RES, effect=node.becomes(STOPPED))
+    node.score(None)
+    assert node("stop", env={"OCF_RESKEY_CRM_meta_timeout": timeout}).result == (0, None)
