@@ -808,3 +808,15 @@ def test_timeouts_have_an_upper_bound_stated_in_the_meta_data(bed: Bed, name: st
         assert f"0 to {high}" in reason(err), reason(err)
     (param,) = [p for p in agent.AGENT.parameters if p.name == name]
     assert f"to {high}" in param.longdesc
+
+
+@pytest.mark.parametrize("timeout", ["1" + "0" * 309, "9" * 5000])
+def test_stop_with_an_op_timeout_python_cannot_hold_still_unregisters(bed: Bed, timeout: str) -> None:
+    """OCF_RESKEY_CRM_meta_timeout >= 10^309 broke stop in all four agents (clamped in ocf since session 2)."""
+    bed.write_conf()
+    bed.registered(ScriptedRunner())
+    with ScriptedRunner() as runner:
+        runner.expect(["o2cb", STOP_CONF_ARG, "unregister-cluster", "web"], respond=bed.sim)
+        code, err = bed.run("stop", runner, OCF_RESKEY_CRM_meta_timeout=timeout)
+    assert code == ExitCode.SUCCESS, err
+    assert bed.cluster() is None
