@@ -46,6 +46,7 @@ class Layout:
     ha_cf_extra: str = ""
     haresources_extra: str = ""
     link_configs: bool = True  # the auto dirs hold links to /etc/xen-like configs, as the guides do
+    drbd_fencing: bool = False  # common: fencing resource-and-stonith and the crm-fence-peer handlers
 
     def write(self, root: Path) -> list[str]:
         (root / "ha.d").mkdir(parents=True)
@@ -79,9 +80,13 @@ class Layout:
             hosts = "".join(f"  on {n} {{ address 10.0.0.{i}:77{minor:02d}; }}\n" for i, n in enumerate(NODES, 1))
             blocks.append(f"resource {res} {{\n  device /dev/drbd{minor};\n  disk /dev/vg/{res};\n"
                           f"  meta-disk internal;\n{net}{hosts}}}\n")  # fmt: skip
-        (root / "drbd.conf").write_text(
-            "global { usage-count no; }\ncommon { net { protocol C; } }\n" + "".join(blocks)
+        fencing = (
+            ' disk { fencing resource-and-stonith; } handlers { fence-peer "/usr/lib/drbd/crm-fence-peer.9.sh"; }'
+            if self.drbd_fencing
+            else ""
         )
+        common = f"common {{ net {{ protocol C; }}{fencing} }}\n"
+        (root / "drbd.conf").write_text("global { usage-count no; }\n" + common + "".join(blocks))
         return [
             "convert",
             "--ha-dir", str(root / "ha.d"),
@@ -143,18 +148,22 @@ def test_seeds_layout_to_crm(tmp_path):
     assert 'migration_address="ha1=ha1X ha2=ha2X"' in web1 and "allow-migrate=true" in web1
     assert "migrate_options" not in web1  # --live: xl always is, XenDomainHA adds it for xm
     assert "shutdown_timeout=120" in web1 and "op stop timeout=150s" in web1
-    assert "op migrate_to timeout=180s" in web1
+    # at least the agent's advised timeouts, as the README's configuration gives them
+    assert "op migrate_to timeout=300s" in web1 and "op start timeout=120s" in web1
+    assert "op stop timeout=120s" in objs["db2"]
     assert "allow-migrate=false" in objs["db2"] and "migration_address" not in objs["db2"]
     assert "op migrate_to" not in objs["db2"]
-    assert objs["web1-with-ms-drbd-r1"] == "colocation web1-with-ms-drbd-r1 inf: web1 ms-drbd-r1:Promoted"
-    assert objs["web1-after-ms-drbd-r1"] == "order web1-after-ms-drbd-r1 Mandatory: ms-drbd-r1:promote web1:start"
-    assert objs["web3-with-ms-drbd-r3"].endswith("web3 ms-drbd-r3:Promoted")
+    assert objs["web1-with-drbd"] == "colocation web1-with-drbd inf: web1 ms-drbd-r1:Promoted"
+    assert objs["web1-after-drbd"] == "order web1-after-drbd Mandatory: ms-drbd-r1:promote web1:start"
+    assert objs["web3-with-drbd"].endswith("web3 ms-drbd-r3:Promoted")
     assert objs["web1-home"] == "location web1-home web1 100: ha1"
     assert objs["db2-home"] == "location db2-home db2 100: ha2"
     # the local LV: the guest is written, without a storage constraint, and it is something to decide
     assert "plain2" in objs and not any(k.startswith("plain2-with") for k in objs)
     assert "rsc_defaults resource-stickiness=0 " in out
-    assert "property stonith-enabled=true priority-fencing-delay=10s" in out
+    assert "property stonith-enabled=true stonith-timeout=90s priority-fencing-delay=10s" in out
+    assert "location fence-ha2-elsewhere fence-ha2 -inf: ha2" in out  # the example, commented out
+    assert "\nlocation fence-" not in out and "\nprimitive fence-" not in out
     assert "stonith-enabled=false" not in out
     assert "fence agent is yours to choose" in out
     assert "things to decide" in err
@@ -197,8 +206,10 @@ def test_check_lists_what_needs_a_decision(tmp_path):
 def test_check_exit_status_follows_the_decisions(tmp_path, monkeypatch):
     """Fencing is always the admin's decision; take it away and a clean layout passes --check."""
     layout = Layout(groups={"1": ("ha1", [GuestSpec("web1", ("drbd:r1,xvda,w",))])}, resources={"r1": (1, True)})
+    layout.drbd_fencing = True
     argv = layout.write(tmp_path)
-    assert run(argv, "--check")[0] == 1
+    code, out, _ = run(argv, "--check")
+    assert code == 1 and out.startswith("decide: fencing: ") and out.count("\n") == 1
     real = convert.build_model
 
     def without_fencing(setup):
@@ -239,7 +250,7 @@ def test_resource_shared_by_both_groups_is_a_decision(tmp_path):
     layout.groups["2"][1][0] = GuestSpec("db2", ("drbd:r1,xvdb,w",))
     code, out, _ = run(layout.write(tmp_path), "--check")
     assert code == 1
-    shared = [line for line in out.splitlines() if line.startswith("decide: DRBD r1: ")]
+    shared = [line for line in out.splitlines() if line.startswith("decide: DRBD r1: used by")]
     assert len(shared) == 1 and "xendomainsHA1 and xendomainsHA2" in shared[0], out
 
 
@@ -256,6 +267,32 @@ def test_config_that_computes_its_name(tmp_path):
     assert not any(k.startswith("web9-with") for k in objs)
     _, check, _ = run(argv, "--check")
     assert any(line.startswith("decide: web9: ") and "computes its name" in line for line in check.splitlines())
+
+
+def test_two_primaries_without_drbd_fencing_is_a_decision(tmp_path):
+    layout = seeds()
+    layout.resources["r2"] = (2, False)
+    _, out, _ = run(layout.write(tmp_path / "a"), "--check")
+    unfenced = sorted(line.split(":")[1].strip() for line in out.splitlines() if "without DRBD's own fencing" in line)
+    assert unfenced == ["DRBD r1", "DRBD r3"]  # r2 has one Primary
+    layout.drbd_fencing = True
+    _, out, _ = run(layout.write(tmp_path / "b"), "--check")
+    assert "without DRBD's own fencing" not in out
+
+
+def test_drbd_conf_fencing_policies():
+    conf = parse_drbd_conf(
+        'common { disk { fencing resource-only; } handlers { fence-peer "/usr/lib/drbd/crm-fence-peer.sh"; } }\n'
+        "resource a { device minor 1; }\n"
+        "resource b { device minor 2; net { fencing resource-and-stonith; } }\n"
+        "resource c { device minor 3; connection { net { fencing resource-and-stonith; } } }\n"
+    )
+    got = {r.name: (r.fencing, r.fence_peer) for r in conf.resources}
+    assert got == {
+        "a": ("resource-only", "/usr/lib/drbd/crm-fence-peer.sh"),
+        "b": ("resource-and-stonith", "/usr/lib/drbd/crm-fence-peer.sh"),
+        "c": ("resource-and-stonith", "/usr/lib/drbd/crm-fence-peer.sh"),
+    }
 
 
 def test_migration_addresses():
@@ -308,6 +345,7 @@ def test_pcs_script(tmp_path):
         "property",
         "set",
         "stonith-enabled=true",
+        "stonith-timeout=90s",
         "priority-fencing-delay=10s",
     ]
 

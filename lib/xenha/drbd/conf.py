@@ -41,6 +41,8 @@ class DrbdResource:
     two_primaries: bool
     path: str
     line: int
+    fencing: str | None = None  # the `fencing` policy (disk in 8.4, net in 9), the resource's or common's
+    fence_peer: str | None = None  # the `fence-peer` handler, the resource's or common's
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +243,22 @@ def _two_primaries(net: tuple[_Stmt, ...] | None) -> bool | None:
     return found
 
 
+def _option(sections: list[tuple[_Stmt, ...]], name: str) -> str | None:
+    """The last `name VALUE;` in these option sections (a valueless flag: "yes")."""
+    found: str | None = None
+    for body in sections:
+        for stmt in body:
+            if stmt.keyword == name and stmt.block is None:
+                found = " ".join(stmt.args) or "yes"
+    return found
+
+
+def _policies(body: tuple[_Stmt, ...]) -> tuple[str | None, str | None]:
+    """(fencing, fence-peer) set directly in a resource or common body."""
+    fencing = _option(_sections(body, "disk") + _sections(body, "net"), "fencing")
+    return fencing, _option(_sections(body, "handlers"), "fence-peer")
+
+
 def _sections(body: tuple[_Stmt, ...], keyword: str) -> list[tuple[_Stmt, ...]]:
     return [s.block for s in body if s.keyword == keyword and s.block is not None]
 
@@ -272,7 +290,9 @@ def _devices(body: tuple[_Stmt, ...], texts: dict[str, str]) -> list[int]:
     return minors
 
 
-def _resource(stmt: _Stmt, common_two: bool | None, texts: dict[str, str]) -> DrbdResource:
+def _resource(
+    stmt: _Stmt, common_two: bool | None, common_policies: tuple[str | None, str | None], texts: dict[str, str]
+) -> DrbdResource:
     tok = stmt.words[0]
     if len(stmt.words) != 2 or stmt.block is None:
         raise _fail(tok.path, tok.line, _line_of(texts.get(tok.path, ""), tok.line), "expected resource NAME { }")
@@ -291,9 +311,11 @@ def _resource(stmt: _Stmt, common_two: bool | None, texts: dict[str, str]) -> Dr
         two = value if value is not None else two
     if two is None:
         two = common_two
+    fencing, fence_peer = _policies(body)
     for conn in [*_sections(body, "connection"), *_sections(body, "connection-mesh")]:
         for net in _sections(conn, "net"):
             two = two or bool(_two_primaries(net))
+            fencing = _option([net], "fencing") or fencing
     return DrbdResource(
         name=stmt.words[1].text,
         minors=tuple(sorted(set(minors))),
@@ -301,22 +323,27 @@ def _resource(stmt: _Stmt, common_two: bool | None, texts: dict[str, str]) -> Dr
         two_primaries=bool(two),
         path=tok.path,
         line=tok.line,
+        fencing=fencing or common_policies[0],
+        fence_peer=fence_peer or common_policies[1],
     )
 
 
 def _build(stmts: tuple[_Stmt, ...], path: str, texts: dict[str, str]) -> DrbdConf:
     common_two: bool | None = None
+    common_policies: tuple[str | None, str | None] = (None, None)
     for stmt in stmts:
         if stmt.keyword == "common" and stmt.block is not None:
             for net in _sections(stmt.block, "net"):
                 value = _two_primaries(net)
                 common_two = value if value is not None else common_two
+            fencing, fence_peer = _policies(stmt.block)
+            common_policies = (fencing or common_policies[0], fence_peer or common_policies[1])
     resources: list[DrbdResource] = []
     seen: set[str] = set()
     for stmt in stmts:
         if stmt.keyword != "resource":
             continue
-        res = _resource(stmt, common_two, texts)
+        res = _resource(stmt, common_two, common_policies, texts)
         if res.name in seen:
             tok = stmt.words[1]
             raise _fail(tok.path, tok.line, _line_of(texts.get(tok.path, ""), tok.line), "resource defined twice")

@@ -71,6 +71,10 @@ HOME_SCORE = 100
 STAY_STICKINESS = 200
 MIGRATION_THRESHOLD = 3
 FENCING_DELAY = "10s"
+STONITH_TIMEOUT = "90s"  # an IPMI power cycle after the priority delay (README, "Fencing")
+# The README's configuration gives a guest more than the agent's advised minimums: a live migration copies the
+# guest's memory (about 10 s per GiB at 1 Gbit/s), and start may wait for the DRBD guard. Each op gets the larger.
+GUEST_TIMEOUTS = {"start": 120, "stop": 120, "migrate_to": 300, "migrate_from": 90}
 _SHUTDOWN_MARGIN_S = 30  # stop: the clean-shutdown wait plus this much for destroy
 _XL_LIVE = frozenset({"--live", "-l"})  # xl migrate is always live; XenDomainHA adds xm's --live itself
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -437,7 +441,7 @@ def _drbd_ops() -> list[str]:
 def _xen_ops(stop_timeout: int, migrate: bool) -> list[str]:
     from xenha.agents.xendomain import AGENT
 
-    t = _advised("XenDomainHA")
+    t = {name: max(value, GUEST_TIMEOUTS.get(name, 0)) for name, value in _advised("XenDomainHA").items()}
     monitor = next(a for a in AGENT.actions if a.name == "monitor" and a.interval)
     ops = [
         f"monitor interval={monitor.interval}s timeout={monitor.timeout}s",
@@ -609,7 +613,7 @@ def build_model(setup: Setup) -> Model:
             options = tuple(o for o in cfg.migrate.options if o not in _XL_LIVE)
         maxwait = (grp.variables.get("XENDOMAINS_STOP_MAXWAIT") or "").strip()
         shutdown = int(cfg.stop_maxwait) if maxwait else None
-        stop_timeout = _advised("XenDomainHA")["stop"]
+        stop_timeout = max(_advised("XenDomainHA")["stop"], GUEST_TIMEOUTS["stop"])
         if shutdown is not None:
             stop_timeout = max(stop_timeout, shutdown + _SHUTDOWN_MARGIN_S)
         for guest in grp.guests:
@@ -677,6 +681,15 @@ def build_model(setup: Setup) -> Model:
                                     + ("" if clones[res_name].promoted_max == 2 else
                                        ", and with one Primary they always run on one node")
                                     + "; decide whether the groups should share it"))  # fmt: skip
+    for clone in clones.values():
+        conf = setup.drbd.resource(clone.resource)
+        if conf is None or not conf.two_primaries:
+            continue
+        if conf.fencing != "resource-and-stonith" or "crm-fence-peer" not in (conf.fence_peer or ""):
+            findings.append(Finding(f"DRBD {conf.name}", f"two Primaries without DRBD's own fencing ({conf.path}:"
+                                    f"{conf.line}): add `fencing resource-and-stonith;` and the crm-fence-peer "
+                                    "handlers (README, DRBD's own fencing), so that a Primary that loses its peer "
+                                    "freezes until the peer is fenced"))  # fmt: skip
     findings.append(
         Finding(
             "fencing",
@@ -685,7 +698,7 @@ def build_model(setup: Setup) -> Model:
             "section says: with stonith-enabled=true and no device, Pacemaker starts no resource",
         )
     )
-    properties = [("stonith-enabled", "true")]
+    properties = [("stonith-enabled", "true"), ("stonith-timeout", STONITH_TIMEOUT)]
     if len(nodes) == 2:
         properties.append(("priority-fencing-delay", FENCING_DELAY))
     drbdconf = setup.drbd_conf_path if os.path.normpath(setup.drbd_conf_path) != DEFAULT_DRBD_CONF else None
@@ -765,11 +778,12 @@ def _wrapped(text: str, comment: str) -> list[str]:
 
 def _fencing_comment(model: Model, comment: str, example: list[str]) -> list[str]:
     lines = [
-        f"{comment} Fencing: the real fence agent is yours to choose (fence_ipmilan, fence_xvm, fence_sbd, a PDU...).",
-        f"{comment} A cluster without it is unsafe (DRBD dual-primary and live migration need it) and, with",
-        f"{comment} stonith-enabled=true, Pacemaker starts nothing until a fence device exists. One per node, e.g.:",
+        f"{comment} Fencing: the real fence agent is yours to choose (fence_ipmilan, fence_ilo4, fence_idrac, a PDU,",
+        f"{comment} SBD...). A cluster without it is unsafe (DRBD dual-primary and live migration need it) and, with",
+        f"{comment} stonith-enabled=true, Pacemaker starts nothing until a fence device exists. One device per node,",
+        f"{comment} never run on the node it fences; for IPMI, put in your BMCs' addresses and credentials:",
     ]
-    lines += [f"{comment}   {line}" for line in example]
+    lines += [f"{comment}   {line.replace('NODE', node)}" for node in model.nodes for line in example]
     if len(model.nodes) == 2:
         lines.append(
             f"{comment} priority-fencing-delay: in a split, the node running the higher total guest priority "
@@ -800,21 +814,28 @@ def render_crm(model: Model) -> str:
             f"primitive {guest.id} ocf:xenha:XenDomainHA params {params} \\\n    meta {meta} \\\n    {ops}",
         ]
         for clone_id in guest.clones:
+            with_id, after_id = _constraint_ids(guest, clone_id)
             out += [
-                f"colocation {guest.id}-with-{clone_id} inf: {guest.id} {clone_id}:Promoted",
-                f"order {guest.id}-after-{clone_id} Mandatory: {clone_id}:promote {guest.id}:start",
+                f"colocation {with_id} inf: {guest.id} {clone_id}:Promoted",
+                f"order {after_id} Mandatory: {clone_id}:promote {guest.id}:start",
             ]
         out.append(f"location {guest.id}-home {guest.id} {HOME_SCORE}: {guest.home}")
     out.append("")
     example = [
-        "primitive fence-NODE stonith:fence_ipmilan params pcmk_host_list=NODE ip=... username=... password=... "
-        "op monitor interval=60s",
+        "primitive fence-NODE stonith:fence_ipmilan params ip=BMC-OF-NODE username=... password=... lanplus=1 \\",
+        "    pcmk_host_list=NODE op monitor interval=60s timeout=20s",
         "location fence-NODE-elsewhere fence-NODE -inf: NODE",
     ]
     out += _fencing_comment(model, "#", example)
     out.append("property " + " ".join(f"{k}={v}" for k, v in model.properties))
     out.append(f"rsc_defaults resource-stickiness={model.stickiness} migration-threshold={MIGRATION_THRESHOLD}")
     return "\n".join(out) + "\n"
+
+
+def _constraint_ids(guest: GuestResource, clone_id: str) -> tuple[str, str]:
+    """`web1-with-drbd` / `web1-after-drbd` (the README's names); with several DRBD resources, one pair per clone."""
+    tail = "drbd" if len(guest.clones) == 1 else clone_id
+    return f"{guest.id}-with-{tail}", f"{guest.id}-after-{tail}"
 
 
 def _op_words(op: str) -> list[str]:
@@ -854,17 +875,18 @@ def render_pcs(model: Model) -> str:
         words = ["resource", "create", guest.id, "ocf:xenha:XenDomainHA", *params, "meta", *meta, "op", *ops]
         out += ["", 'pcs -f "$cib" ' + " ".join(q(w) for w in words)]
         for clone_id in guest.clones:
+            with_id, after_id = _constraint_ids(guest, clone_id)
             colo = ["constraint", "colocation", "add", guest.id, "with", "Promoted", clone_id, "INFINITY",
-                    f"id={guest.id}-with-{clone_id}"]  # fmt: skip
+                    f"id={with_id}"]  # fmt: skip
             order = ["constraint", "order", "promote", clone_id, "then", "start", guest.id, "kind=Mandatory",
-                     f"id={guest.id}-after-{clone_id}"]  # fmt: skip
+                     f"id={after_id}"]  # fmt: skip
             out += ['pcs -f "$cib" ' + " ".join(q(w) for w in colo), 'pcs -f "$cib" ' + " ".join(q(w) for w in order)]
         loc = ["constraint", "location", "add", f"{guest.id}-home", guest.id, guest.home, str(HOME_SCORE)]
         out.append('pcs -f "$cib" ' + " ".join(q(w) for w in loc))
     out.append("")
     example = [
-        'pcs -f "$cib" stonith create fence-NODE fence_ipmilan pcmk_host_list=NODE ip=... username=... '
-        "password=... op monitor interval=60s",
+        'pcs -f "$cib" stonith create fence-NODE fence_ipmilan ip=BMC-OF-NODE username=... password=... lanplus=1 \\',
+        "    pcmk_host_list=NODE op monitor interval=60s timeout=20s",
         'pcs -f "$cib" constraint location fence-NODE avoids NODE',
     ]
     out += _fencing_comment(model, "#", example)
