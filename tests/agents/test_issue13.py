@@ -130,3 +130,22 @@ def test_a_config_that_is_a_fifo_or_a_directory_answers_at_once(node, kind):  # 
     assert "not a regular file" in check.reason
     stop = node("stop", _nothing_running())
     assert stop.code == ExitCode.SUCCESS and stop.elapsed < 2.0
+
+
+@pytest.mark.parametrize("timeout", ["1" + "0" * 309, HUGE], ids=["10^309", "5000-digits"])
+def test_aoe_stop_with_an_op_timeout_of_10_to_the_309_still_answers(tmp_path: Path, timeout: str) -> None:
+    from tests.agents.scripted import ScriptedRunner
+    from xenha.agents import aoeexport
+
+    environ = {
+        "HA_LOGFACILITY": "none",
+        "XENHA_RUN_DIR": str(tmp_path),
+        "OCF_RESOURCE_INSTANCE": "aoe9",
+        "OCF_RESKEY_device": "/srv/disk",
+        "OCF_RESKEY_shelf": "7",
+        "OCF_RESKEY_slot": "3",
+        "OCF_RESKEY_nic": "xenha-no-such-nic",
+        "OCF_RESKEY_CRM_meta_timeout": timeout,
+    }
+    with ScriptedRunner() as runner:
+        assert aoeexport.main(["AoEExport", "stop"], environ, runner=runner) == ExitCode.SUCCESS
