@@ -736,25 +736,93 @@ def _values() -> dict[str, str]:
         "BOOTGUARD_PIDFILE": guard.pidfile,
         "BOOTGUARD_START_MAXWAIT": f"{guard.start_maxwait:g}",
     }
-    try:
-        from xenha.tools import convert
-    except ImportError:  # xenha convert is not in this tree: its section keeps the issue's numbers
-        return {**values, **_CONVERT_FALLBACK}
+    from xenha.tools import convert
+
+    text, check, properties = convert_example()
     return {
         **values,
         "CONVERT_HOME_SCORE": str(convert.HOME_SCORE),
         "CONVERT_STAY_STICKINESS": str(convert.STAY_STICKINESS),
         "CONVERT_MIGRATION_THRESHOLD": str(convert.MIGRATION_THRESHOLD),
-        "CONVERT_FENCING_DELAY": convert.FENCING_DELAY,
+        "CONVERT_PROPERTIES": properties,
+        "ROFF_CONVERT_EXAMPLE": _convert_example_roff(text, check),
     }
 
 
-_CONVERT_FALLBACK = {
-    "CONVERT_HOME_SCORE": "100",
-    "CONVERT_STAY_STICKINESS": "200",
-    "CONVERT_MIGRATION_THRESHOLD": "3",
-    "CONVERT_FENCING_DELAY": "10s",
+# The heartbeat v1 node that xenha(8)'s conversion example converts: the guides' pattern, two groups migrating
+# live to each other over the ha1X/ha2X network, one guest each, on dual-primary DRBD with DRBD's own fencing.
+CONVERT_INPUT = {
+    "etc/ha.d/haresources": "ha1 xendomainsHA1\nha2 xendomainsHA2\n",
+    "etc/ha.d/ha.cf": "ucast eth1 10.0.0.2\nauto_failback on\nnode ha1\nnode ha2\n",
+    "etc/default/xendomainsHA1": 'XENDOMAINS_AUTO=/etc/xen/auto/HA1\nXENDOMAINS_MIGRATE="ha2X --live"\n',
+    "etc/default/xendomainsHA2": 'XENDOMAINS_AUTO=/etc/xen/auto/HA2\nXENDOMAINS_MIGRATE="ha1X --live"\n',
+    "etc/xen/web1.cfg": "name = 'web1'\nmemory = 1024\ndisk = ['drbd:r0,xvda,w']\n",
+    "etc/xen/db1.cfg": "name = 'db1'\nmemory = 2048\ndisk = ['phy:/dev/drbd1,xvda,w']\n",
+    "etc/drbd.conf": """\
+common {
+  net { protocol C; allow-two-primaries; }
+  disk { fencing resource-and-stonith; }
+  handlers { fence-peer "/usr/lib/drbd/crm-fence-peer.9.sh";
+             after-resync-target "/usr/lib/drbd/crm-unfence-peer.9.sh"; }
 }
+resource r0 { device /dev/drbd0; disk /dev/vg0/r0; meta-disk internal;
+  on ha1 { address 10.0.0.1:7788; } on ha2 { address 10.0.0.2:7788; } }
+resource r1 { device /dev/drbd1; disk /dev/vg0/r1; meta-disk internal;
+  on ha1 { address 10.0.0.1:7789; } on ha2 { address 10.0.0.2:7789; } }
+""",
+}
+CONVERT_LINKS = {"etc/xen/auto/HA1/web1.cfg": "etc/xen/web1.cfg", "etc/xen/auto/HA2/db1.cfg": "etc/xen/db1.cfg"}
+
+
+def convert_example() -> tuple[str, list[str], str]:
+    """What `xenha convert` prints for CONVERT_INPUT on ha1: (the crm shell text, the --check lines, the cluster
+    properties it sets).
+
+    The files are written under a temporary root, read by xenha.tools.convert itself, and the root is taken out
+    of the output again; drbdconf= is left out as it is for the default /etc/drbd.conf.
+    """
+    import tempfile
+
+    from xenha.tools import convert
+
+    with tempfile.TemporaryDirectory(prefix="xenha-man-") as tmp:
+        root = Path(tmp)
+        for rel, text in CONVERT_INPUT.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text.replace("/etc/", f"{root}/etc/"), encoding="utf-8")
+        for rel, target in CONVERT_LINKS.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).symlink_to(root / target)
+        try:
+            setup = convert.read_setup(
+                str(root / "etc/ha.d"), str(root / "etc/default"), str(root / "etc/drbd.conf"), local_node="ha1"
+            )
+            model = convert.build_model(setup)
+            text = convert.render_crm(model)
+        except Exception as exc:  # noqa: BLE001 -- one line for the build log
+            raise BuildError(f"xenha convert failed on the example: {getattr(exc, 'reason', exc)}") from None
+        lines = convert.check_lines(model)
+
+    def unroot(value: str) -> str:
+        return value.replace(str(root), "").replace(" drbdconf=/etc/drbd.conf", "")
+
+    properties = " ".join(f"{k}={v}" for k, v in model.properties)
+    return unroot(text), [unroot(line) for line in lines], properties
+
+
+def _convert_example_roff(text: str, check: list[str]) -> str:
+    """The example of xenha(8)'s MOVING FROM HEARTBEAT V1: the files, then the --check lines and the output."""
+    out: list[str] = [".PP", "A node \\fBha1\\fR with these files:"]
+    for rel, content in CONVERT_INPUT.items():
+        out += [".PP", f"\\fI/{_esc_plain(rel)}\\fR:", *literal(content.rstrip("\n").split("\n"))]
+    links = ", ".join(f"\\fI/{_esc_plain(rel)}\\fR \\(-> \\fI/{_esc_plain(t)}\\fR" for rel, t in CONVERT_LINKS.items())
+    out += [".PP", f"and the links {links}.", ".PP", "\\fBxenha convert \\-\\-check\\fR prints, and exits 1:"]
+    out += [".RS 4"]
+    for line in check:  # one line each on a terminal; filled here, as they are long
+        out += [".PP", esc(line)]
+    out += [".RE"]
+    out += [".PP", "\\fBxenha convert\\fR prints:", *literal(text.rstrip("\n").split("\n"))]
+    return "\n".join(out)
 
 
 _PLACEHOLDER = re.compile(r"@([A-Z0-9_]+)@")
@@ -767,7 +835,11 @@ def hand_page(name: str, date: str, values: dict[str, str]) -> str:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise BuildError(f"{source}: {exc.strerror}") from None
-    filled = {"VERSION": __version__, "DATE": date, **{k: _esc_plain(v) for k, v in values.items()}}
+    filled = {
+        "VERSION": __version__,
+        "DATE": date,
+        **{k: v if k.startswith("ROFF_") else _esc_plain(v) for k, v in values.items()},  # ROFF_: roff already
+    }
 
     def fill(match: re.Match[str]) -> str:
         key = match.group(1)

@@ -390,6 +390,20 @@ def test_bootguard_page_names_every_variable(outdir):
     assert not missing, f"xenha-bootguard.8 does not describe {missing}"
 
 
+def test_xenha_page_shows_what_convert_prints_for_its_example(outdir):
+    page = sections((outdir / "xenha.8").read_text())["MOVING FROM HEARTBEAT V1"]
+    text, check, properties = man.convert_example()
+    assert "xenha-man-" not in text + page  # the temporary root is gone
+    for line in text.splitlines():
+        assert man.literal([line])[3] in page.splitlines(), line
+    assert "primitive web1 ocf:xenha:XenDomainHA params config=/etc/xen/web1.cfg" in text
+    assert "primitive db1 ocf:xenha:XenDomainHA params config=/etc/xen/db1.cfg" in text
+    assert "clone ms-drbd-r0 " in text and "clone ms-drbd-r1 " in text and "drbdconf=" not in text
+    assert any(line.startswith("decide: fencing:") for line in check)
+    assert "stonith-enabled=true" in properties and "stonith-enabled=false" not in page
+    assert man.esc(properties) in page
+
+
 def test_bootguard_page_describes_the_unit_as_shipped(outdir):
     """What xenha-bootguard(8) says of xenha-bootguard.service is what the unit file says."""
     unit = REPO / "packaging/systemd/xenha-bootguard.service"
