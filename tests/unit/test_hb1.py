@@ -497,3 +497,10 @@ def test_launchers_print_their_version(launcher, name):
         capture_output=True, text=True, timeout=30, check=False, env={"PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, f"{name} {__version__}\n", "")
+
+
+def test_a_computed_name_is_never_cut_to_its_literal_prefix():
+    """`name = 'web' + suffix` named the guest "web", another guest stop would then act on (from the fuzz helper)."""
+    assert guest_from_text("/x/web7.cfg", "suffix = '7'\nname = 'web' + suffix\n").name == "web7.cfg"
+    assert guest_from_text("/x/w.cfg", "import os\nname = 'db1'  # the guest\n").name == "db1"
+    assert guest_from_text("/x/w.cfg", 'import os\n  name\t=\t"db2"\t\n').name == "db2"

@@ -584,7 +584,9 @@ def heartbeat_owns(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------------
 # I/O shared by the haresources script, the boot guard and xenha-migrate: guests of a directory, the toolstack
 
-_NAME_LINE = re.compile(r"""^\s*name\s*=\s*(?:"([^"\n]+)"|'([^'\n]+)')""", re.MULTILINE)
+# A line that is nothing but `name = "literal"` (a trailing comment allowed): `name = 'web' + suffix` must not name
+# the guest "web", another guest that stop would then look for and act on.
+_NAME_LINE = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*(?:"([^"\n]+)"|'([^'\n]+)')[ \t]*(?:#.*)?$""", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
