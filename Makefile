@@ -92,7 +92,7 @@ rpm: srctree
 	rpmspec -P packaging/xenha.spec >/dev/null
 	rm -rf build/rpm && mkdir -p build/rpm/SOURCES dist
 	tar -C build/src -czf build/rpm/SOURCES/xenha-$(VERSION).tar.gz xenha-$(VERSION)
-	rpmbuild -bb --nodeps --define "_topdir $(CURDIR)/build/rpm" packaging/xenha.spec
+	rpmbuild --quiet -bb --nodeps --define "_topdir $(CURDIR)/build/rpm" packaging/xenha.spec
 	cp build/rpm/RPMS/noarch/*.rpm dist/
 
 # Build, lint, install the .debs with apt, test the installed files and the demo, purge, check nothing is left.
