@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
@@ -886,7 +887,7 @@ def test_migrate_to_with_address_mapping(node, tool):
 def test_migrate_to_reads_the_node_attribute_and_options(node):
     node.proc_drbd("84_connected_primary_secondary")
     script = Scripted().then("xl", "list", "web1", stdout=one("xl")).sh_dev()
-    script.then("crm_attribute", "-N", "ha2", "-n", "mig_ip", "-G", "-q", stdout="10.9.0.2\n")
+    script.then("crm_attribute", "--node=ha2", "--name=mig_ip", "-G", "-q", stdout="10.9.0.2\n")
     script.then("xl", "migrate", "-s", "socat - TCP:x:1", "web1", "10.9.0.2")
     out = node("migrate_to", script, meta={"migrate_target": "ha2"}, node_ip_attribute="mig_ip",
                migrate_options="-s 'socat - TCP:x:1'")  # fmt: skip
@@ -895,7 +896,7 @@ def test_migrate_to_reads_the_node_attribute_and_options(node):
 
 def test_migrate_to_suffix_when_the_attribute_is_unset(node):
     script = Scripted().then("xl", "list", "web1", stdout=one("xl"))
-    script.then("crm_attribute", "-N", "ha2", "-n", "mig_ip", "-G", "-q", rc=6, stderr="Error performing operation\n")
+    script.then("crm_attribute", "--node=ha2", "--name=mig_ip", "-G", "-q", rc=6, stderr="Error performing operation\n")
     script.then("xl", "migrate", "web1", "ha2X")
     out = node("migrate_to", script, meta={"migrate_target": "ha2"}, node_ip_attribute="mig_ip",
                migration_network_suffix="X", drbd_guard="false")  # fmt: skip
@@ -1070,3 +1071,47 @@ def test_ocf_tester_passes_on_the_simulator(tmp_path):
     assert elapsed < 10.0
     with world.transaction() as state:
         assert [d.name for d in xensim.list_domains(state, "ha1", time.time()) if d.domid] == []
+
+
+# -- found by the fuzz suite (tests/fuzz, #13) -------------------------------------------------------------------------
+
+
+def test_a_node_attribute_value_that_is_an_option_never_reaches_crm_attribute_as_one(node):
+    """node_ip_attribute=-a once ran `crm_attribute -N ha2 -n -a -G -q`; the name is refused, the value is data."""
+    out = node("migrate_to", Scripted(), meta={"migrate_target": "ha2"}, node_ip_attribute="-a",
+               migration_network_suffix="X", drbd_guard="false")  # fmt: skip
+    assert out.code == ExitCode.ERR_CONFIGURED
+    assert "node_ip_attribute='-a'" in out.stderr
+
+
+def test_a_migration_address_that_is_an_option_is_refused(node):
+    out = node("migrate_to", Scripted(), meta={"migrate_target": "ha2"}, migration_address="ha2=-C/etc/x",
+               drbd_guard="false")  # fmt: skip
+    assert out.code == ExitCode.ERR_CONFIGURED
+    assert "starts with '-'" in out.stderr
+
+
+def test_a_node_attribute_holding_an_option_is_not_used_as_the_address(node):
+    script = Scripted().then("xl", "list", "web1", stdout=one("xl"))
+    script.then("crm_attribute", "--node=ha2", "--name=mig_ip", "-G", "-q", stdout="-C/etc/evil\n")
+    script.then("xl", "migrate", "web1", "ha2X")
+    out = node("migrate_to", script, meta={"migrate_target": "ha2"}, node_ip_attribute="mig_ip",
+               migration_network_suffix="X", drbd_guard="false")  # fmt: skip
+    assert out.code == 0
+    assert "would pass for an option" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["rés", "x" * 5000, "-" + "é" * 100])
+def test_every_exit_reason_fits_in_pacemakers_128_bytes(node, name):
+    """The launcher's handlers clip every reason; the problem itself comes first, so the clip keeps it."""
+    from xenha.agents.xendomain import main
+
+    environ = {"OCF_RESOURCE_INSTANCE": "web1", "HA_LOGFACILITY": "none", "XENHA_RUN_DIR": str(node.run_dir),
+               "OCF_RESKEY_config": str(node.config), "OCF_RESKEY_name": name}  # fmt: skip
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["XenDomainHA", "start"], environ, runner=Scripted()) == ExitCode.ERR_CONFIGURED
+    reasons = [line for line in err.getvalue().splitlines() if line.startswith("ocf-exit-reason:")]
+    assert len(reasons) == 1
+    assert len(reasons[0].removeprefix("ocf-exit-reason:").encode()) <= 127
+    assert "not allowed" in reasons[0] or "longer than" in reasons[0] or "starts with" in reasons[0]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from typing import Literal
 
-    from xenha.ocf import Env
+    from xenha.ocf import Env, Handler
     from xenha.ocf.context import Context
     from xenha.run import Deadline, Result, Runner
     from xenha.xen.config import DomUConfig
@@ -319,11 +319,12 @@ def params_from(env: Env) -> Params:
         name, source = env.base_instance, "instance"
     why = _name_problem(name)
     if why is not None:
-        raise ConfigError(f"domU {name}: the name (from the {source}) {why}")
+        shown = name if len(name) <= 24 else name[:21] + "..."
+        raise ConfigError(f"domU {shown!r}: name (from the {source}) {why}")
 
     toolstack = read_str(params, "toolstack", "auto").lower()
     if toolstack not in _TOOLSTACKS:
-        problems.append(f"toolstack={toolstack!r} is not auto, xl or xm")
+        problems.append(f"toolstack={_shown(toolstack)} is not auto, xl or xm")
         toolstack = "auto"
     options = _split_options(read_str(params, "migrate_options"), problems)
     port = _int(params, "migration_port", problems)
@@ -335,8 +336,16 @@ def params_from(env: Env) -> Params:
     try:
         addresses = read_pairs(params, "migration_address")
     except ConfigError:
-        problems.append(f"migration_address={params.get('migration_address')!r}: not NODE=ADDRESS pairs")
+        problems.append(f"migration_address={_shown(params.get('migration_address', ''))}: not NODE=ADDRESS pairs")
         addresses = ()
+    if any(address.startswith("-") for _, address in addresses):
+        problems.append("migration_address: an address starts with '-' (xl migrate would read it as an option)")
+        addresses = ()
+    attribute = read_str(params, "node_ip_attribute") or None
+    attribute_problem = None if attribute is None else name_problem(attribute, allowed=":", max_len=128)
+    if attribute is not None and attribute_problem is not None:
+        problems.append(f"node_ip_attribute={_shown(attribute)}: {attribute_problem}")
+        attribute = None
     result = Params(
         config=config,
         name=name,
@@ -347,7 +356,7 @@ def params_from(env: Env) -> Params:
         shutdown_timeout=_int(params, "shutdown_timeout", problems),
         shutdown_acpi=_bool(params, "shutdown_acpi", False, problems),
         migration_address=addresses,
-        node_ip_attribute=read_str(params, "node_ip_attribute") or None,
+        node_ip_attribute=attribute,
         migration_network_suffix=read_str(params, "migration_network_suffix"),
         migrate_options=options,
         migration_port=port,
@@ -380,7 +389,7 @@ def _name_problem(name: str) -> str | None:
     """
     problem = name_problem(name, allowed=":+", max_len=64) if name else "empty"
     if problem is not None:
-        return f"must be 1-64 characters from A-Z a-z 0-9 _ . : + -, not starting with - ({problem})"
+        return f"{problem}: must be 1-64 characters from A-Z a-z 0-9 _ . : + -"
     if name.isdigit():
         return "must not be all digits (xl would read it as a domain id)"
     if name == "Domain-0":
@@ -390,11 +399,16 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+def _shown(value: str) -> str:
+    """A parameter value quoted in a message: at most 40 characters of it."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 def _bool(params: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
     try:
         return read_bool(params, key, default)
     except ConfigError:
-        problems.append(f"{key}={params[key]!r} is not a boolean ({BOOL_TEXT})")
+        problems.append(f"{key}={_shown(params[key])} is not a boolean ({BOOL_TEXT})")
         return default
 
 
@@ -889,15 +903,18 @@ def _guard_migrate(p: Params, ctx: Context, target: str) -> None:
 def _resolve_address(p: Params, ctx: Context, target: str) -> tuple[str, str]:
     attribute: str | None = None
     if p.node_ip_attribute and target not in dict(p.migration_address):
-        argv = ["crm_attribute", "-N", target, "-n", p.node_ip_attribute, "-G", "-q"]
+        argv = ["crm_attribute", f"--node={target}", f"--name={p.node_ip_attribute}", "-G", "-q"]
         try:
             result = ctx.run(argv, ctx.deadline.fraction(0.25))
         except NotInstalled:
             result = None
-        if result is not None and result.ok and result.stdout.strip():
-            attribute = result.stdout.strip().splitlines()[0].strip()
+        value = result.stdout.strip().splitlines()[0].strip() if result is not None and result.stdout.strip() else ""
+        if result is not None and result.ok and value and not value.startswith("-"):
+            attribute = value
         else:
             why = "crm_attribute is not installed" if result is None else result.fail_reason
+            if value.startswith("-"):
+                why = f"{value[:40]!r} would pass for an option"
             _log.warning("%s: node attribute %s of %s unavailable (%s)", p.who, p.node_ip_attribute, target, why)
     return migration_address(target, p.migration_address, attribute, p.migration_network_suffix)
 
@@ -1013,12 +1030,30 @@ TABLE: Mapping[str, Callable[[Params, Context], ExitCode]] = {
     "reload": reload,
     "validate-all": validate_all,
 }
-HANDLERS = bind_handlers(AGENT, params_from, TABLE)
+
+
+def _short_reasons(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Every exit reason within pacemaker's 128 bytes, whatever a name, path or tool message quoted in it holds."""
+
+    def clipped(handler: Handler) -> Handler:
+        def run_handler(env: Env) -> ExitCode:
+            try:
+                return handler(env)
+            except XenhaError as exc:
+                exc.reason = ocf.clip_reason(exc.reason)
+                raise
+
+        return run_handler
+
+    return {action: clipped(handler) for action, handler in handlers.items()}
+
+
+HANDLERS = _short_reasons(bind_handlers(AGENT, params_from, TABLE))
 
 
 def main(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
 ) -> int:
     """The launcher's entry point: one action from argv, parameters from the environment."""
-    handlers = HANDLERS if runner is None else bind_handlers(AGENT, params_from, TABLE, runner=runner)
+    handlers = HANDLERS if runner is None else _short_reasons(bind_handlers(AGENT, params_from, TABLE, runner=runner))
     return ocf.run(AGENT, handlers, os.environ if environ is None else environ, sys.argv if argv is None else argv)
