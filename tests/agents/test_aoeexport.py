@@ -670,3 +670,21 @@ def test_ocf_tester_passes(export: Export):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{AGENT} passed all tests" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "change", [{"monitor_nic": "9" * 5000}, {"nic": "é" * 300}, {"mac_allow": "-m" * 2000}, {"device": "/" + "é" * 3000}]
+)
+def test_every_exit_reason_fits_in_pacemakers_128_bytes(tmp_path, change):
+    """Found by the fuzz suite (#13): a reason quoting a whole 5,000-character value was 5,072 bytes long."""
+    import contextlib
+    import io
+
+    environ = {"XENHA_RUN_DIR": str(tmp_path), "HA_LOGFACILITY": "none", "OCF_RESOURCE_INSTANCE": "aoe9",
+               **{f"OCF_RESKEY_{k}": v for k, v in {**BASE, **change}.items()}}  # fmt: skip
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = aoeexport.main(["AoEExport", "validate-all"], environ)
+    reasons = [line for line in err.getvalue().splitlines() if line.startswith("ocf-exit-reason:")]
+    assert code != 0 and len(reasons) == 1
+    assert len(reasons[0].removeprefix("ocf-exit-reason:").encode()) <= 127

@@ -36,7 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from xenha.ocf import Env
+    from xenha.ocf import Env, Handler
     from xenha.run import Deadline, Runner
 
 __all__ = [
@@ -227,6 +227,11 @@ class Params:
         )
 
 
+def _shown(value: str) -> str:
+    """A parameter value quoted in a reason: at most 40 characters of it (reasons stay under 128 bytes)."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 def _required(params: Mapping[str, str], name: str) -> str:
     value = read_str(params, name)
     if not value:
@@ -248,7 +253,7 @@ def _ifname(params: Mapping[str, str], name: str) -> str | None:
         return None
     problem = name_problem(value, max_len=_IFNAME_MAX)
     if problem is not None:
-        raise ConfigError(f"{name}={value!r}: not a network interface name ({problem})")
+        raise ConfigError(f"{name}={_shown(value)}: not a network interface name ({problem})")
     return value
 
 
@@ -261,7 +266,7 @@ def _strict(params: Mapping[str, str]) -> Params:
     for item in read_list(params, "mac_allow"):
         mac = normalize_mac(item)
         if mac is None:
-            raise ConfigError(f"mac_allow: {item!r} is not a MAC address")
+            raise ConfigError(f"mac_allow: {_shown(item)} is not a MAC address")
         macs.append(mac)
     if len(macs) > MAX_MACS:
         raise ConfigError(f"mac_allow: {len(macs)} addresses, vblade takes at most {MAX_MACS}")
@@ -467,9 +472,22 @@ HANDLERS = {
 }
 
 
+def _short_reasons(action: str, handler: Handler) -> Handler:
+    """Keep every exit reason within pacemaker's 128 bytes, whatever a path or message quoted in it holds."""
+
+    def run_handler(env: Env) -> ExitCode:
+        try:
+            return handler(env)
+        except XenhaError as exc:
+            exc.reason = ocf.clip_reason(exc.reason)
+            raise
+
+    return run_handler
+
+
 def main(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
 ) -> int:
     """The launcher's entry point: run one OCF action and return its exit code."""
-    table = bind_handlers(AGENT, params_from, HANDLERS, runner=runner)
+    table = {a: _short_reasons(a, h) for a, h in bind_handlers(AGENT, params_from, HANDLERS, runner=runner).items()}
     return ocf.run(AGENT, table, os.environ if environ is None else environ, sys.argv if argv is None else argv)
