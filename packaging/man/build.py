@@ -5,7 +5,9 @@
   so a parameter or action added to an agent is in its page at the next build;
 - fence_noop(8): from the meta-data fence_noop prints (the fence-agents document, parsed here);
 - xenha(8), xenha-bootguard(8), xenha-migrate(8), xendomainsHA(8): hand-written roff, packaging/man/*.8.in, with
-  @NAME@ placeholders filled from the code (the defaults the tools really use, the version, the date).
+  placeholders between at signs filled from the code (the defaults the tools really use, the version, the date)
+  and, in xenha(8), what `xenha convert` prints for an example heartbeat v1 node, run here;
+- xenha-lab(8), xenha-sim(8) (the xenha-lab package): from their argparse parsers.
 
 The library is imported from this checkout (../../lib), never from an installed copy. The date in `.TH` is
 SOURCE_DATE_EPOCH's (reproducible builds: dpkg-buildpackage sets it from debian/changelog), else today's (UTC).
@@ -29,20 +31,30 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "lib"))
 
 from xenha import __version__  # noqa: E402
-from xenha.ocf.decl import Action, Agent  # noqa: E402
+from xenha.ocf.decl import Action, Agent, Parameter  # noqa: E402
 
 __all__ = [
     "ACTION_TEXT",
     "AGENT_MODULES",
+    "CONVERT_INPUT",
     "EXAMPLES",
     "HAND_WRITTEN",
+    "LAB_PAGES",
+    "BuildError",
+    "agents",
     "build",
+    "cli_page",
+    "convert_example",
+    "crm_example",
     "esc",
     "fence_page",
+    "literal",
     "man_date",
     "ocf_actions",
     "ocf_page",
+    "op_words",
     "page_names",
+    "pcs_example",
 ]
 
 # The agents, by module under xenha.agents; each module's AGENT is the declaration.
@@ -354,10 +366,8 @@ def pcs_example(agent: Agent, ex: Example) -> list[str]:
     return [*lines, *ex.pcs_extra]
 
 
-def _param_facts(param: object) -> str:
-    from xenha.ocf.decl import Parameter
-
-    assert isinstance(param, Parameter)
+def _param_facts(param: Parameter) -> str:
+    """(required|optional, unique, reloadable, type, default), as the parameter is declared."""
     facts = ["required" if param.required else "optional"]
     if param.unique:
         facts.append("unique")
@@ -497,7 +507,8 @@ def fence_page(metadata: str, date: str) -> str:
             continue
         getopt = param.find("getopt")
         mixed = getopt.get("mixed") if getopt is not None else None
-        out += [".TP", f"\\fB{_esc_plain(mixed or param.get('name', ''))}\\fR", esc(_fence_param_text(param))]
+        shown = mixed or param.get("name") or ""
+        out += [".TP", f"\\fB{_esc_plain(shown)}\\fR", esc(_fence_param_text(param))]
     out += [".SH ACTIONS"]
     for action in root.iterfind("actions/action"):
         action_name = action.get("name", "")
