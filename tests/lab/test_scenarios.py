@@ -6,6 +6,7 @@ the world to agree, then audit.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from xml.etree import ElementTree
@@ -13,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 
 from xenha_sim import xensim
-from xenha_sim.demo import XENHA, Scenario
+from xenha_sim.demo import XENHA, Scenario, crm_config
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -45,10 +46,18 @@ def scenario(lab):
 
 
 def test_demo_scenario(scenario):
+    """The demo, on the README's configuration (lib/xenha_sim/cluster.crm) with the lab's substitutions."""
     assert scenario.run(), scenario.timeline.report("demo")
     assert scenario.violations == []
     assert scenario.figures["migration_s"] < 30
     assert scenario.figures["failover_s"] < 60
+    loaded = (scenario.lab.dir / "cluster.crm").read_text()
+    assert loaded == crm_config(scenario.lab.dir, scenario.lab.config(), XENHA)
+    cib = scenario.lab.exec("ha1", ["cibadmin", "-Q", "-o", "configuration"], timeout=30, capture=True).stdout
+    ops = set(re.findall(r'<op name="(\w+)"[^>]*? timeout="(\d+s)"', cib))
+    assert {("migrate_to", "300s"), ("stop", "120s"), ("notify", "90s"), ("promote", "90s")} <= ops, ops
+    assert 'name="priority-fencing-delay" value="10s"' in cib
+    assert re.search(r'<primitive id="fence-noop" class="stonith" type="fence_noop"', cib), cib[:2000]
 
 
 class Uptime:
