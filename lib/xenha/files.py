@@ -23,9 +23,14 @@ from xenha.errors import DeadlineExceeded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
     from xenha.run import Deadline
 
-__all__ = ["FileRefused", "read_bytes", "read_text"]
+    T = TypeVar("T")
+
+__all__ = ["FileRefused", "read_bytes", "read_text", "stat_path"]
 
 # st_mode file types (stat.S_IF*, spelt out so that this module does not import stat).
 _S_IFMT = 0o170000
@@ -105,32 +110,42 @@ def read_bytes(
     absent), FileRefused for a FIFO, directory, device, socket or a file over `limit`, and DeadlineExceeded when
     the file system does not answer in time.
     """
+    return _before(deadline, path, lambda: _read_now(path, limit, special, nofollow))
+
+
+def stat_path(path: str, *, deadline: Deadline | None = None, nofollow: bool = False) -> os.stat_result:
+    """os.stat (os.lstat with `nofollow`) of `path`, given up at `deadline` as read_bytes does (DeadlineExceeded)."""
+    return _before(deadline, path, lambda: os.lstat(path) if nofollow else os.stat(path))
+
+
+def _before(deadline: Deadline | None, path: str, work: Callable[[], T]) -> T:
+    """`work()` in this thread without a finite deadline, else in a helper thread waited for until the deadline."""
     remaining = float("inf") if deadline is None else deadline.remaining()
     if remaining == float("inf"):
-        return _read_now(path, limit, special, nofollow)
+        return work()
     if remaining <= 0.0:
         raise DeadlineExceeded(f"{path}: no time left to read it")
     import _thread
 
     done = _thread.allocate_lock()
     done.acquire()
-    box: list[tuple[bytes | None, BaseException | None]] = []
+    box: list[tuple[T | None, BaseException | None]] = []
 
-    def work() -> None:
+    def run() -> None:
         try:
-            box.append((_read_now(path, limit, special, nofollow), None))
+            box.append((work(), None))
         except BaseException as exc:  # noqa: BLE001 -- handed to the waiting caller, which raises it
             box.append((None, exc))
         finally:
             done.release()
 
-    _thread.start_new_thread(work, ())
+    _thread.start_new_thread(run, ())
     if not done.acquire(timeout=min(remaining, _thread.TIMEOUT_MAX)):
         raise DeadlineExceeded(f"{path}: no answer in {remaining:.1f} s (a hung NFS or cluster mount?)")
-    data, failure = box[0]
+    value, failure = box[0]
     if failure is not None:
         raise failure
-    return data or b""
+    return value  # type: ignore[return-value]  # set whenever failure is None
 
 
 def read_text(

@@ -101,3 +101,33 @@ def test_the_thread_is_used_only_under_a_finite_deadline(tmp_path: Path, monkeyp
     assert read_bytes(str(path), limit=1, deadline=Deadline(None)) == b"x"
     with pytest.raises(AssertionError, match="a thread"):
         read_bytes(str(path), limit=1, deadline=Deadline(5.0))
+
+
+def test_stat_path_gives_up_at_the_deadline_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xenha.files import stat_path
+
+    path = tmp_path / "f"
+    path.write_text("x")
+    assert stat_path(str(path), deadline=Deadline(5.0)).st_size == 1
+    link = tmp_path / "link"
+    link.symlink_to(path)
+    import stat
+
+    assert stat.S_ISLNK(stat_path(str(link), nofollow=True).st_mode)
+    assert stat.S_ISREG(stat_path(str(link)).st_mode)
+    release = threading.Event()
+    real_stat = os.stat
+
+    def sleeping_stat(p: str, *args: object, **kwargs: object) -> os.stat_result:
+        if p == str(path):
+            release.wait(30)
+        return real_stat(p, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.os, "stat", sleeping_stat)
+    try:
+        began = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            stat_path(str(path), deadline=Deadline(0.2))
+        assert time.monotonic() - began < 1.0
+    finally:
+        release.set()
