@@ -1,6 +1,10 @@
 """What an agent operation imports: run a launcher in a child `python3 -IS` and read its sys.modules at exit.
 
 The STYLE.md section 2 hot set: a monitor, a probe and a fence `monitor` must not load these modules.
+
+The shared core a monitor may load: xenha.errors, record, paths, run, state and files (the one bounded file
+reader, #13: it imports only os, errno and the interpreter's own `_thread`, never `threading`, and starts no thread
+for files in /proc, /sys or configfs, which its callers read without a deadline).
 """
 
 from __future__ import annotations
