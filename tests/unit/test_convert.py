@@ -295,6 +295,25 @@ def test_drbd_conf_fencing_policies():
     }
 
 
+def test_ids_are_unique_and_valid(tmp_path):
+    """A guest called like another guest's constraint, or like a DRBD primitive, or not a valid XML id."""
+    layout = Layout(
+        groups={
+            "1": ("ha1", [GuestSpec("web1", ("drbd:r1,xvda,w",)), GuestSpec("web1-home", ("drbd:r1,xvda,w",))]),
+            "2": ("ha2", [GuestSpec("drbd-r1", ("drbd:r1,xvda,w",)), GuestSpec("9db", ("drbd:r1,xvda,w",))]),
+        },
+        resources={"r1": (1, True)},
+    )
+    code, out, _ = run(layout.write(tmp_path))
+    objs = blocks(out)
+    assert code == 0
+    assert objs["web1-home"].startswith("primitive web1-home ocf:xenha:XenDomainHA")
+    assert objs["web1-home-2"] == "location web1-home-2 web1 100: ha1"
+    assert objs["drbd-r1"].startswith("primitive drbd-r1 ocf:xenha:XenDomainHA")
+    assert "drbd_resource=r1" in objs["drbd-r1-2"] and "clone ms-drbd-r1 drbd-r1-2 " in out
+    assert objs["x-9db"].startswith("primitive x-9db ocf:xenha:XenDomainHA params config=")
+
+
 def test_migration_addresses():
     ma = convert.migration_addresses
     assert ma("ha2X", NODES, peer=None, local=None) == ({"ha1": "ha1X", "ha2": "ha2X"}, None)
@@ -613,8 +632,9 @@ def test_model_invariants(setup):
     for fmt in ("crm", "pcs"):
         text = convert.render(model, fmt)
         assert "stonith-enabled=false" not in text
-        ids = re.findall(r"^(?:primitive|clone) (\S+)", re.sub(r"\\\n\s*", "", text), re.M) if fmt == "crm" else []
-        assert len(ids) == len(set(ids))
+        if fmt == "crm":  # every object's id is unique, constraints included
+            ids = re.findall(r"^(?:primitive|clone|colocation|order|location) (\S+)", text, re.M)
+            assert len(ids) == len(set(ids)), ids
     pcs_lines = [shlex.split(line) for line in convert.render_pcs(model).splitlines() if line.startswith("pcs ")]
     assert all(words for words in pcs_lines)
 

@@ -177,6 +177,8 @@ class GuestResource:
     priority: int
     params: tuple[tuple[str, str], ...]
     stop_timeout: int
+    home_id: str = ""  # the location constraint's id
+    constraint_ids: tuple[tuple[str, str], ...] = ()  # (colocation, order) ids, one pair per clone
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,7 +567,7 @@ def build_model(setup: Setup) -> Model:
         findings.append(Finding(f"{setup.ha_cf.path}:{number}", f"{line} is not converted: configure the "
                                 "equivalent fence device (fence_ipmilan, ...) in the fencing section"))  # fmt: skip
 
-    ids = _ids_for(setup)
+    ids, allocate = _ids_for(setup)
     used: dict[str, dict[str, str]] = {}  # DRBD resource -> guest -> group
     clones: dict[str, Clone] = {}
     guests: list[GuestResource] = []
@@ -657,10 +659,12 @@ def build_model(setup: Setup) -> Model:
                         promoted_max=2 if res.two_primaries else 1,
                         clone_max=len(hosts) if len(hosts) >= 2 else max(2, len(setup.ha_cf.nodes)),
                     )
+            # README's names for one DRBD resource (web1-with-drbd); with several, one pair per clone
+            tails = ["drbd"] if len(resources) == 1 else [clones[r.name].clone_id for r in resources]
             priority = 1 + others_count if grp.group == first_group and len(setup.groups) > 1 else 1
             guests.append(
                 GuestResource(
-                    id=ids[f"guest:{guest.name}"],
+                    id=(gid := ids[f"guest:{guest.name}"]),
                     name=guest.name,
                     config=guest.config_path,
                     group=cfg.name,
@@ -670,6 +674,10 @@ def build_model(setup: Setup) -> Model:
                     priority=priority,
                     params=tuple(params),
                     stop_timeout=stop_timeout,
+                    home_id=allocate.take(f"{gid}-home"),
+                    constraint_ids=tuple(
+                        (allocate.take(f"{gid}-with-{tail}"), allocate.take(f"{gid}-after-{tail}")) for tail in tails
+                    ),
                 )
             )
     for res_name, by_guest in sorted(used.items()):
@@ -715,8 +723,9 @@ def build_model(setup: Setup) -> Model:
     )
 
 
-def _ids_for(setup: Setup) -> dict[str, str]:
-    """XML ids for every object, unique across the configuration: guest names first, then the DRBD resources."""
+def _ids_for(setup: Setup) -> tuple[dict[str, str], _Ids]:
+    """XML ids, unique across the configuration: guest names first, then the DRBD resources; the allocator for
+    the constraints' ids (`web1-with-drbd`, `web1-after-drbd`, `web1-home`; README's names) after them."""
     ids = _Ids()
     out: dict[str, str] = {}
     for grp in setup.groups:
@@ -727,7 +736,7 @@ def _ids_for(setup: Setup) -> dict[str, str]:
     for res in setup.drbd.resources:
         out[f"drbd:{res.name}"] = ids.take(f"drbd-{res.name}")
         out[f"ms:{res.name}"] = ids.take(f"ms-drbd-{res.name}")
-    return out
+    return out, ids
 
 
 def check_lines(model: Model) -> list[str]:
@@ -813,13 +822,12 @@ def render_crm(model: Model) -> str:
             "",
             f"primitive {guest.id} ocf:xenha:XenDomainHA params {params} \\\n    meta {meta} \\\n    {ops}",
         ]
-        for clone_id in guest.clones:
-            with_id, after_id = _constraint_ids(guest, clone_id)
+        for clone_id, (with_id, after_id) in zip(guest.clones, guest.constraint_ids, strict=True):
             out += [
                 f"colocation {with_id} inf: {guest.id} {clone_id}:Promoted",
                 f"order {after_id} Mandatory: {clone_id}:promote {guest.id}:start",
             ]
-        out.append(f"location {guest.id}-home {guest.id} {HOME_SCORE}: {guest.home}")
+        out.append(f"location {guest.home_id} {guest.id} {HOME_SCORE}: {guest.home}")
     out.append("")
     example = [
         "primitive fence-NODE stonith:fence_ipmilan params ip=BMC-OF-NODE username=... password=... lanplus=1 \\",
@@ -830,12 +838,6 @@ def render_crm(model: Model) -> str:
     out.append("property " + " ".join(f"{k}={v}" for k, v in model.properties))
     out.append(f"rsc_defaults resource-stickiness={model.stickiness} migration-threshold={MIGRATION_THRESHOLD}")
     return "\n".join(out) + "\n"
-
-
-def _constraint_ids(guest: GuestResource, clone_id: str) -> tuple[str, str]:
-    """`web1-with-drbd` / `web1-after-drbd` (the README's names); with several DRBD resources, one pair per clone."""
-    tail = "drbd" if len(guest.clones) == 1 else clone_id
-    return f"{guest.id}-with-{tail}", f"{guest.id}-after-{tail}"
 
 
 def _op_words(op: str) -> list[str]:
@@ -874,14 +876,13 @@ def render_pcs(model: Model) -> str:
             ops += _op_words(op)
         words = ["resource", "create", guest.id, "ocf:xenha:XenDomainHA", *params, "meta", *meta, "op", *ops]
         out += ["", 'pcs -f "$cib" ' + " ".join(q(w) for w in words)]
-        for clone_id in guest.clones:
-            with_id, after_id = _constraint_ids(guest, clone_id)
+        for clone_id, (with_id, after_id) in zip(guest.clones, guest.constraint_ids, strict=True):
             colo = ["constraint", "colocation", "add", guest.id, "with", "Promoted", clone_id, "INFINITY",
                     f"id={with_id}"]  # fmt: skip
             order = ["constraint", "order", "promote", clone_id, "then", "start", guest.id, "kind=Mandatory",
                      f"id={after_id}"]  # fmt: skip
             out += ['pcs -f "$cib" ' + " ".join(q(w) for w in colo), 'pcs -f "$cib" ' + " ".join(q(w) for w in order)]
-        loc = ["constraint", "location", "add", f"{guest.id}-home", guest.id, guest.home, str(HOME_SCORE)]
+        loc = ["constraint", "location", "add", guest.home_id, guest.id, guest.home, str(HOME_SCORE)]
         out.append('pcs -f "$cib" ' + " ".join(q(w) for w in loc))
     out.append("")
     example = [
