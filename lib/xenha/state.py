@@ -83,7 +83,7 @@ def directory_problem(path: str) -> str | None:
     here = os.path.join(real_parent, leaf) if leaf else real_parent
     try:
         info = os.lstat(here)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there, nor can be: nothing to believe
         info = None
     except OSError as exc:
         return f"state directory: {exc.strerror}: {path}"
@@ -98,11 +98,11 @@ def directory_problem(path: str) -> str | None:
     while True:
         try:
             info = os.stat(above)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             info = None
         except OSError as exc:
             return f"state directory: {exc.strerror}: {above}"
-        if info is not None:
+        if info is not None and info.st_mode & _S_IFMT == _S_IFDIR:  # not a directory: the path cannot exist
             if info.st_uid not in (0, euid):
                 return f"state directory under a directory owned by uid {info.st_uid}, not root: {above}"
             if info.st_mode & 0o022 and not info.st_mode & _S_ISVTX:

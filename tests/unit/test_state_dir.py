@@ -95,3 +95,11 @@ def test_a_symlink_as_the_directory_is_refused_but_a_symlinked_parent_is_resolve
 
 def test_the_run_directory_default_is_checked_the_same_way():
     assert directory_problem("/run/xenha-test-absent/x") is None  # root's /run, absent leaf: fine
+
+
+def test_a_path_that_cannot_exist_is_absent_not_untrusted(tmp_path):
+    """XENHA_RUN_DIR=/dev/null/xenha (tests use it to remember nothing): reads find nothing, quietly."""
+    sd = StateDir("/dev/null/xenha/XenDomainHA")
+    assert sd.problem() is None and sd.read("x") is None
+    with pytest.raises(UnsafeStateDir, match="cannot create state directory"):
+        sd.write("x", "1")
