@@ -182,3 +182,46 @@ def test_the_peers_scenario_swaps_only_the_agents(tmp_path):
     assert f"xmfile={tmp_path}/xen/web1.cfg name=web1 meta allow-migrate=true priority=2" in peers
     strip = re.compile(r"ocf:\S+|params (config|xmfile)=\S+( migration_address=\"[^\"]*\"| name=\w+)")
     assert strip.sub("", xenha) == strip.sub("", peers)
+
+
+# --- DRBD's own fencing, as the README's drbd.conf block sets it ---------------------------------------------------
+
+
+def test_xenhas_drbd_conf_reader_sees_the_readmes_fencing(tmp_path):
+    from xenha.drbd.conf import parse_drbd_conf
+    from xenha_sim.drbdconf import load_conf
+
+    text = readme_block("drbd")
+    (res,) = parse_drbd_conf(text, "README.md").resources
+    assert (res.name, res.fencing, res.fence_peer) == (
+        "r0",
+        "resource-and-stonith",
+        "/usr/lib/drbd/crm-fence-peer.9.sh",
+    )
+    (tmp_path / "drbd.conf").write_text(text)
+    assert [r.name for r in load_conf(str(tmp_path / "drbd.conf")).resources] == ["r0"]  # the simulator's reader
+
+
+def _real_drbdadm() -> str | None:
+    path = shutil.which("drbdadm", path="/usr/sbin:/sbin")
+    if path is None or Path(path).read_bytes()[:4] != b"\x7fELF":
+        return None  # absent, or the simulator's script
+    return path
+
+
+@pytest.mark.skipif(_real_drbdadm() is None, reason="needs drbd-utils' drbdadm (make deps)")
+def test_drbdadm_accepts_the_readmes_drbd_conf_block(tmp_path):
+    conf = tmp_path / "drbd.conf"
+    conf.write_text(readme_block("drbd"))
+    # no DRBD module here: drbdadm is told to parse as on ha1 with DRBD 9 (the README's syntax)
+    env = _env(__DRBD_NODE__="ha1", DRBD_DRIVER_VERSION_OVERRIDE="9.2.0")
+    argv = [str(_real_drbdadm()), "-c", str(conf), "dump", "r0"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"fencing\s+resource-and-stonith;", done.stdout), done.stdout
+    assert re.search(r"fence-peer\s+/usr/lib/drbd/crm-fence-peer\.9\.sh;", done.stdout)
+    assert re.search(r"unfence-peer\s+/usr/lib/drbd/crm-unfence-peer\.9\.sh;", done.stdout)
+    broken = conf.read_text().replace("fence-peer ", "fence-peers ", 1)
+    conf.write_text(broken)
+    refused = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode != 0 and "Parse error" in refused.stderr  # it does check what it reads
