@@ -639,6 +639,44 @@ def test_model_invariants(setup):
     assert all(words for words in pcs_lines)
 
 
+@st.composite
+def defaults_texts(draw: st.DrawFn) -> str:
+    """/etc/default/xendomainsHA1 as admins write it: the settings convert reads, quoted any way the shell allows,
+    among unrelated assignments, comments and `export`s."""
+    from tests.strategies.hb1 import rendered_files, word
+
+    _, noise = draw(rendered_files())  # random names: XENDOMAINS_*/XENHA_* are as good as never drawn
+    auto = draw(word("/etc/xen/auto/HA1"))
+    migrate = draw(word("ha2X --live"))
+    maxwait = draw(word("45"))
+    lines = [f"XENDOMAINS_AUTO={auto}", f"export XENDOMAINS_MIGRATE={migrate}", f"XENDOMAINS_STOP_MAXWAIT={maxwait}"]
+    order = draw(st.permutations(lines))
+    return noise + "\n" + "\n".join(order) + "\n"  # after the noise: the last assignment wins
+
+
+@given(defaults_texts())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_defaults_in_any_shell_quoting_convert_alike(text):
+    variables = parse_shell_vars(text)
+    guest = guest_from_text("/etc/xen/web1.cfg", "name = 'web1'\ndisk = ['drbd:r1,xvda,w']\n")
+    group = convert.GroupInput("1", "ha1", 1, "/etc/default/xendomainsHA1", variables, group_config("1", variables),
+                               (guest,))  # fmt: skip
+    setup = convert.Setup(
+        haresources=convert.HaResources("/etc/ha.d/haresources", (convert.HaResource("ha1", ("xendomainsHA1",), 1),)),
+        ha_cf=convert.HaCf("/etc/ha.d/ha.cf", NODES, "on", 1),
+        groups=(group,),
+        drbd=parse_drbd_conf("resource r1 { device minor 1; net { allow-two-primaries; } }\n"),
+        drbd_conf_path="/etc/drbd.conf",
+    )
+    (web1,) = convert.build_model(setup).guests
+    assert web1.allow_migrate
+    assert dict(web1.params) == {
+        "config": "/etc/xen/web1.cfg",
+        "migration_address": "ha1=ha1X ha2=ha2X",
+        "shutdown_timeout": "45",
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # crm_verify on a CIB file, both formats
 
