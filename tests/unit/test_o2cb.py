@@ -595,3 +595,21 @@ def test_simulated_reboot_clears_configfs_and_mounts(tmp_path: Path) -> None:
     state = world.snapshot()
     assert fs.clusters() == [] and fs.loaded and mounts_of(state, "ha1") == []
     assert state["log"][-1][2] == "o2cb: rebooted; configfs cleared"
+
+
+def test_a_configfs_attribute_that_is_a_fifo_or_a_directory_reads_as_absent_at_once(tmp_path):
+    """The configfs root is a parameter: a FIFO where an attribute should be hung the monitor before (#13)."""
+    import os
+    import time
+
+    from xenha.o2cb import configfs
+
+    fifo = tmp_path / "dead_threshold"
+    os.mkfifo(fifo)
+    began = time.monotonic()
+    assert configfs._read(str(fifo)) is None
+    assert configfs._read(str(tmp_path)) is None
+    assert time.monotonic() - began < 1.0
+    attr = tmp_path / "idle_timeout_ms"
+    attr.write_text("30000\n")
+    assert configfs._read(str(attr)) == "30000\n"

@@ -344,7 +344,11 @@ def write_cluster_conf(path: str, conf: ClusterConf) -> None:
     tmp = f"{path}.xenha.{os.getpid()}"
     try:
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:  # a leftover of an earlier pid, or something planted there: never written through (O_EXCL below)
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(render_cluster_conf(conf))
             handle.flush()

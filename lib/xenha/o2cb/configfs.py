@@ -4,8 +4,8 @@ timeouts, active regions, name checks.
 
 O2CB is OCFS2's classic in-kernel cluster stack. Section numbers (§) refer to shared/fixtures/GRAMMAR.md, and
 `ocfs2-tools:<path>` to markfasheh/ocfs2-tools (the 1.8 series, as in Debian 12). The O2cbCluster monitor's one
-module: imports os and xenha's errors and record at run time; names and numbers are checked without regular
-expressions, and attribute files are read with os.read.
+module: imports os and xenha's errors, files and record at run time; names and numbers are checked without regular
+expressions, and attribute files are read with xenha.files (bounded, never waiting on a FIFO).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from xenha.errors import ParseError
+from xenha.files import read_bytes
 from xenha.record import record
 
 TYPE_CHECKING = False
@@ -281,18 +282,14 @@ _PAGE = 4096
 def _read(path: str) -> str | None:
     """A configfs attribute's text, or None when the file (or its directory) vanished or cannot be read.
 
-    os.open/os.read rather than open(): no file object for a few bytes, a dozen times per monitor.
+    Read with xenha.files (no file object for a few bytes, a dozen times per monitor): the configfs root is a
+    parameter, so a FIFO or a device where an attribute should be is refused at once, never waited on. procfs-like:
+    no deadline, no thread.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        data = read_bytes(path, limit=_PAGE)
     except OSError:
         return None
-    try:
-        data = os.read(fd, _PAGE)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     return data.decode("ascii", "replace")
 
 
