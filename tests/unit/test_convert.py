@@ -733,6 +733,11 @@ def test_crm_output_loads_and_verifies(tmp_path):
     cib = (tmp_path / "cib.xml").read_text()
     assert 'id="ms-drbd-r1"' in cib and 'name="promoted-max" value="2"' in cib
     assert 'rsc-role="Promoted"' in cib and 'first-action="promote"' in cib
+    for name, value in (("stonith-enabled", "true"), ("stonith-timeout", "90s"), ("priority-fencing-delay", "10s"),
+                        ("resource-stickiness", "0"), ("migration-threshold", "3")):  # fmt: skip
+        assert f'name="{name}" value="{value}"' in cib, name  # after every comment: none swallowed a line
+    comments = re.findall(r"<!--(.*?)-->", cib)
+    assert comments and all(c.count("#") == 1 for c in comments), comments  # crmsh joins `\`-ended comments
     # without the fence device the comment asks for, Pacemaker refuses to start anything
     env = _cib(tmp_path / "nofence.xml", fence=False)
     subprocess.run(["crm", "-F", "configure", "load", "update", str(tmp_path / "cluster.crm")], env=env,

@@ -830,8 +830,9 @@ def render_crm(model: Model) -> str:
         out.append(f"location {guest.home_id} {guest.id} {HOME_SCORE}: {guest.home}")
     out.append("")
     example = [
-        "primitive fence-NODE stonith:fence_ipmilan params ip=BMC-OF-NODE username=... password=... lanplus=1 \\",
-        "    pcmk_host_list=NODE op monitor interval=60s timeout=20s",
+        # one line each: crmsh joins a comment ending in a backslash with the next one
+        "primitive fence-NODE stonith:fence_ipmilan params ip=BMC-OF-NODE username=... password=... lanplus=1 "
+        "pcmk_host_list=NODE op monitor interval=60s timeout=20s",
         "location fence-NODE-elsewhere fence-NODE -inf: NODE",
     ]
     out += _fencing_comment(model, "#", example)
@@ -886,8 +887,8 @@ def render_pcs(model: Model) -> str:
         out.append('pcs -f "$cib" ' + " ".join(q(w) for w in loc))
     out.append("")
     example = [
-        'pcs -f "$cib" stonith create fence-NODE fence_ipmilan ip=BMC-OF-NODE username=... password=... lanplus=1 \\',
-        "    pcmk_host_list=NODE op monitor interval=60s timeout=20s",
+        'pcs -f "$cib" stonith create fence-NODE fence_ipmilan ip=BMC-OF-NODE username=... password=... lanplus=1 '
+        "pcmk_host_list=NODE op monitor interval=60s timeout=20s",
         'pcs -f "$cib" constraint location fence-NODE avoids NODE',
     ]
     out += _fencing_comment(model, "#", example)
