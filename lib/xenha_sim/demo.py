@@ -76,8 +76,12 @@ def drbd_conf(lab_dir: Path, cfg: LabConfig) -> str:
         blocks.append(
             f"# disk of {guest}\nresource {res} {{\n  protocol C;\n  device /dev/drbd{minor};\n"
             f"  disk /dev/vg0/{guest};\n  meta-disk internal;\n"
-            "  net {\n    allow-two-primaries;\n    after-sb-0pri discard-zero-changes;\n"
+            "  net {\n    allow-two-primaries;\n    fencing resource-and-stonith;\n"
+            "    after-sb-0pri discard-zero-changes;\n"
             "    after-sb-1pri discard-secondary;\n    after-sb-2pri disconnect;\n  }\n"
+            # the README's DRBD fencing (the simulator runs no handler: fencing is fence_noop's)
+            '  handlers {\n    fence-peer "/usr/lib/drbd/crm-fence-peer.9.sh";\n'
+            '    unfence-peer "/usr/lib/drbd/crm-unfence-peer.9.sh";\n  }\n'
             "  startup {\n    become-primary-on both;\n  }\n"
             f"{hosts}}}\n"
         )
