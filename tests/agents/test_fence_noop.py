@@ -121,6 +121,11 @@ def test_request_from_validates():
         ({"separator": ""}, "separator"),
         ({"log_file": "relative.log"}, "not an absolute path"),
         ({"sim_world": "world"}, "not an absolute path"),
+        ({"plug": "-a"}, "not a node name"),  # would reach `xenha-sim crash` as an option (fuzz #F1)
+        ({"plug": "--help"}, "not a node name"),
+        ({"hosts": "ha1,-x"}, "hosts entry"),
+        ({"hosts": "web\udc80"}, "hosts entry"),  # an undecodable byte, echoed by list (fuzz #F2)
+        ({"plug": "ha\x07"}, "not a node name"),
     ],
 )
 def test_request_from_rejects(values, why):
@@ -336,6 +341,26 @@ def test_version_like_fence_agents(agent):
 
     for argv in (["-V"], ["--version"], ["-o", "status", "--version"]):
         assert agent.cli(*argv) == (0, f"{__version__}\n")
+
+
+def test_a_plug_like_an_option_never_reaches_the_simulator(agent):
+    with ScriptedRunner() as runner:  # nothing expected: any command fails the test
+        for key in ("plug", "port"):
+            assert agent.stdin(f"action=off\n{key}=-a\nsim_world=/tmp/w\n", runner) == (1, "")
+            assert "not a node name" in agent.stderr
+    assert runner.commands == []
+    assert agent.records() == []
+
+
+def test_list_with_an_undecodable_host_name_exits_1_without_a_traceback(tmp_path):
+    for action in ("list", "list-status"):
+        env = {"PATH": "/usr/sbin:/usr/bin:/bin", "XENHA_RUN_DIR": str(tmp_path / "run"), "LC_ALL": "C.UTF-8"}
+        done = subprocess.run(
+            [str(LAUNCHER)], input=f"action={action}\nhosts=web\x80\n".encode("latin-1"), env=env,
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert (done.returncode, done.stdout) == (1, b""), done.stderr
+        assert b"Traceback" not in done.stderr and b"hosts entry" in done.stderr
 
 
 def test_a_corrupt_state_file_is_replaced(agent):

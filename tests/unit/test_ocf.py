@@ -271,3 +271,12 @@ def test_crm_resource_validate_shows_the_reason_without_the_placeholder():
     assert done.returncode == 5, done.stdout + done.stderr
     assert "ocf-exit-reason:config /nonexistent/web1.cfg does not exist" in done.stdout + done.stderr
     assert "test" not in (done.stdout + done.stderr).replace("XenDomainHA", "")
+
+
+def test_every_exit_reason_is_clipped_to_pacemakers_128_bytes():
+    """emit_exit_reason clips, whatever the agent raised (fuzz #C1: O2cbCluster quoted a 150-byte value)."""
+    code, _, err = _run("start", _raise(ConfigError(f"cluster={'名' * 60!r}: not a cluster name")))
+    assert code == ExitCode.ERR_CONFIGURED
+    (line,) = [x for x in err.splitlines() if x.startswith("ocf-exit-reason:")]
+    reason = line.removeprefix("ocf-exit-reason:")
+    assert len(reason.encode()) <= 127 and reason.endswith("...") and reason.startswith("cluster='名名")

@@ -314,8 +314,17 @@ _NOT_IN_NAMES = frozenset(",;=\"'\\")
 
 
 def _is_node_name(text: str) -> bool:
-    """1 to 253 characters, none of them whitespace, `,;="'` or a backslash."""
-    return 0 < len(text) <= 253 and not any(c.isspace() or c in _NOT_IN_NAMES for c in text)
+    """1 to 253 printable characters, none of them whitespace, `,;="'` or a backslash, not starting with `-`.
+
+    No leading `-`: a plug becomes an argument of `xenha-sim crash`, and must never read as an option there. Only
+    printable characters (no undecodable bytes, which arrive as surrogates): names are echoed to stdout by list.
+    """
+    return (
+        0 < len(text) <= 253
+        and not text.startswith("-")
+        and text.isprintable()
+        and not any(c.isspace() or c in _NOT_IN_NAMES for c in text)
+    )
 
 
 def _path(values: Mapping[str, str], name: str) -> str | None:

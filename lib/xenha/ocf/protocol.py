@@ -227,10 +227,10 @@ def about_the_resource(reason: str, env: Env) -> str:
 
 
 def emit_exit_reason(reason: str, environ: Mapping[str, str], stream: TextIO) -> None:
-    """Write the one `ocf-exit-reason:` line; pacemaker keeps only the last one, up to its newline."""
+    """Write the one `ocf-exit-reason:` line, on one line and clipped to REASON_MAX_BYTES; pacemaker keeps only the
+    last one, up to its newline."""
     prefix = environ.get("OCF_EXIT_REASON_PREFIX", "ocf-exit-reason:")
-    one_line = " ".join(reason.split())
-    stream.write(f"{prefix}{one_line}\n")
+    stream.write(f"{prefix}{clip_reason(reason)}\n")  # pacemaker keeps 128 bytes: every agent's reason is clipped here
     stream.flush()
 
 
