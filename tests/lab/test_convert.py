@@ -1,15 +1,16 @@
 """`xenha convert` end to end: the heartbeat lab's configuration, converted on ha1, runs a real Pacemaker cluster.
 
-The heartbeat v1 files are the heartbeat lab's (tests/lab/test_heartbeat.py: `ha1 xendomainsHA1` / `ha2
-xendomainsHA2`, auto_failback on, web1 on DRBD r1 and db2 on r2, allow-two-primaries in drbd.conf's common
-section), plus what the guides' admins have and that lab leaves out: XENDOMAINS_MIGRATE="ha2X --live" (ha1's copy of
-the defaults: stop live-migrates to the peer's migration network). `xenha convert` runs inside node ha1, as an
-admin would run it there; the only thing added by hand is the decision the output asks for, a fence device (the
-lab's fence_noop, which powers the lab node off through the world). Then, on the same simulator:
+The heartbeat v1 files are the heartbeat lab's (tests/lab/test_heartbeat.py: web1 on DRBD r1 in group 1, db2 on r2
+in group 2, auto_failback on, allow-two-primaries in drbd.conf's common section) with the homes mirrored (`ha2
+xendomainsHA1` / `ha1 xendomainsHA2`, see HOMES), plus what the guides' admins have and that lab leaves out:
+XENDOMAINS_MIGRATE="ha2X --live" (ha1's copy of the defaults: stop live-migrates to the peer's migration
+network). `xenha convert` runs inside node ha1, as an admin would run it there; the only thing added by hand is
+the decision the output asks for, a fence device (the lab's fence_noop, which powers the lab node off through the
+world). Then, on the same simulator:
 
-- the guests end on the nodes heartbeat had them on (web1 on ha1, db2 on ha2);
-- `crm resource move web1 ha2` migrates it live, to the address migration_address names (ha2X);
-- ha2 is killed: it is fenced and both guests are restarted on ha1.
+- the guests end on the nodes heartbeat had them on (web1 on ha2, db2 on ha1);
+- `crm resource move db2 ha2` migrates it live, to the address migration_address names (ha2X);
+- ha2, now running both, is killed: it is fenced and both guests are restarted on ha1.
 
 No guest may ever be live on two nodes (checked ten times a second). The measured times are printed (pytest -s).
 """
@@ -32,7 +33,10 @@ from xenha_sim.lab import FENCE_LOG, Lab, LabConfig
 pytestmark = pytest.mark.lab
 
 PREFIX = "xcvt"
-HOMES = {"1": "ha1", "2": "ha2"}  # haresources: the group's home node
+# haresources: the group's home node, the heartbeat lab's mirrored. Without the converted location constraints
+# Pacemaker would place web1 (the higher priority, allocated first) on ha1 and db2 on ha2, the heartbeat lab's
+# homes; mirrored, only the constraints can put the guests where heartbeat had them.
+HOMES = {"1": "ha2", "2": "ha1"}
 T = TypeVar("T")
 
 
@@ -114,6 +118,13 @@ class Watch:
         self._thread.join()
 
 
+def _fence_log(lab: Lab) -> str:
+    try:
+        return (lab.dir / FENCE_LOG).read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 def placed(lab: Lab, want: dict[str, str]) -> bool:
     """Every guest runs on its wanted node only, in the world and in pacemaker's view."""
     try:
@@ -160,18 +171,17 @@ def test_heartbeat_configuration_converted_runs_under_pacemaker(lab: Lab, record
         start_s = wait_for(lambda: placed(lab, home), 90, f"guests at home {home}")
 
         migrations_before = len(lab.world.snapshot()["xen"].get("migrations", {}))
-        move = lab.exec("ha1", ["crm", "resource", "move", "web1", "ha2"], timeout=30, capture=True)
+        move = lab.exec("ha2", ["crm", "resource", "move", "db2", "ha2"], timeout=30, capture=True)
         assert move.returncode == 0, move.stderr
-        move_s = wait_for(lambda: placed(lab, {"web1": "ha2", "db2": "ha2"}), 60, "web1 moved to ha2")
+        move_s = wait_for(lambda: placed(lab, {"web1": "ha2", "db2": "ha2"}), 60, "db2 moved to ha2")
         migrations = list(lab.world.snapshot()["xen"]["migrations"].values())[migrations_before:]
-        live = [m for m in migrations if m["base"] == "web1" and m["result"] == "ok"]
+        live = [m for m in migrations if m["base"] == "db2" and m["result"] == "ok"]
         assert live and live[-1]["src"] == "ha1" and live[-1]["dst"] == "ha2", migrations
         assert live[-1]["host"] == "ha2X"  # migration_address, from XENDOMAINS_MIGRATE
 
         lab.kill("ha2")
         failover_s = wait_for(lambda: placed(lab, {"web1": "ha1", "db2": "ha1"}), 90, "web1 and db2 on ha1")
-        fenced = (lab.dir / FENCE_LOG).read_text(errors="replace")
-        assert "target=ha2 result=success" in fenced, fenced
+        assert "target=ha2 result=success" in _fence_log(lab)  # recovery waited for the fence
     assert watch.violations == [], watch.violations
     total = time.monotonic() - began
     record_property("start_s", round(start_s, 1))
