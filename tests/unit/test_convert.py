@@ -182,7 +182,7 @@ def test_auto_failback_sets_the_stickiness(tmp_path, failback, stickiness):
 def test_guest_priorities_make_the_first_group_win_a_split(tmp_path):
     code, out, _ = run(seeds().write(tmp_path))
     objs = blocks(out)
-    prio = {g: int(re.search(r"priority=(\d+)", objs[g])[1]) for g in ("web1", "web3", "db2", "plain2")}
+    prio = {g: int(re.findall(r"priority=(\d+)", objs[g])[0]) for g in ("web1", "web3", "db2", "plain2")}
     assert prio["web1"] + prio["web3"] > prio["db2"] + prio["plain2"]
     assert prio["web1"] > prio["db2"] + prio["plain2"]  # even one guest of group 1 outweighs all of group 2
 
