@@ -350,6 +350,18 @@ def test_other_haresources_are_listed(tmp_path):
     assert "SECRET" not in out  # stonith_host parameters hold passwords: never copied
 
 
+def test_drbddisk_in_a_group(tmp_path):
+    """`drbddisk::r1` before xendomainsHA1 (heartbeat's single-primary DRBD) is what the clone replaces; one that no
+    guest of the group uses is not converted."""
+    argv = seeds().write(tmp_path)
+    (tmp_path / "ha.d" / "haresources").write_text("ha1 drbddisk::r1 drbddisk::r9 xendomainsHA1\nha2 xendomainsHA2\n")
+    _, out, _ = run(argv, "--check")
+    assert any(line.startswith("note: ") and "drbddisk::r1: the DRBD clone of r1 replaces it" in line
+               for line in out.splitlines())  # fmt: skip
+    assert any(line.startswith("decide: ") and "drbddisk::r9 in the group of xendomainsHA1 is not converted" in line
+               for line in out.splitlines())  # fmt: skip
+
+
 def test_pcs_script(tmp_path):
     code, out, _ = run(seeds().write(tmp_path), "--format", "pcs")
     assert code == 0 and out.startswith("#!/bin/sh\n")

@@ -503,11 +503,10 @@ class _Ids:
         return candidate
 
 
-def _guest_drbd(guest: Guest, drbd: DrbdConf, findings: list[Finding]) -> tuple[list[DrbdResource], bool]:
-    """The DRBD resources under a guest's disks, and whether every writable disk is on DRBD."""
+def _guest_drbd(guest: Guest, drbd: DrbdConf, findings: list[Finding]) -> list[DrbdResource]:
+    """The DRBD resources under a guest's disks; a finding for each disk that is not on a known one."""
     assert guest.domu is not None
     found: list[DrbdResource] = []
-    all_drbd = True
     for disk in guest.domu.disks:
         if disk.is_cdrom:
             continue
@@ -517,25 +516,57 @@ def _guest_drbd(guest: Guest, drbd: DrbdConf, findings: list[Finding]) -> tuple[
             if res is None:
                 findings.append(Finding(guest.name, f"disk {disk.target}: no resource {disk.drbd_resource} in "
                                         f"{drbd.path}: no DRBD clone or constraint for it"))  # fmt: skip
-                all_drbd = False
                 continue
         elif disk.drbd_minor is not None:
             res = drbd.by_minor(disk.drbd_minor)
             if res is None:
                 findings.append(Finding(guest.name, f"disk {disk.target}: no resource with minor {disk.drbd_minor} "
                                         f"in {drbd.path}: no DRBD clone or constraint for it"))  # fmt: skip
-                all_drbd = False
                 continue
         else:
             if disk.is_writable:
                 findings.append(Finding(guest.name, f"disk {disk.target} is not on DRBD: no storage resource or "
                                         "constraint is written for it; make sure every node reaches it (shared "
                                         "storage: AoEExport, ...) or that the guest must not move"))  # fmt: skip
-                all_drbd = False
             continue
         if res not in found:
             found.append(res)
-    return found, all_drbd
+    return found
+
+
+def _group_findings(setup: Setup, grp: GroupInput) -> list[Finding]:
+    """What a group's haresources line and defaults file hold that does not carry over."""
+    findings: list[Finding] = []
+    cfg = grp.config
+    who = f"{cfg.name} ({grp.defaults_path})"
+    for other in grp.others:
+        res_name = other.split("::", 1)[1] if other.startswith("drbddisk::") else None
+        covered = res_name is not None and any(
+            g.domu is not None and any(d.drbd_resource == res_name for d in g.domu.disks) for g in grp.guests
+        )
+        if covered:
+            findings.append(Finding(f"{setup.haresources.path}:{grp.line}", f"{other}: the DRBD clone of "
+                                    f"{res_name} replaces it", decide=False))  # fmt: skip
+        else:
+            findings.append(Finding(f"{setup.haresources.path}:{grp.line}", f"{other} in the group of "
+                                    f"{cfg.name} is not converted: configure it yourself, colocated with "
+                                    "and ordered before the guests that need it"))  # fmt: skip
+    if cfg.save_dir is not None:
+        findings.append(Finding(who, f"XENDOMAINS_SAVE={cfg.save_dir}: Pacemaker does not save guests on stop "
+                                "(a stop shuts them down, or migrates them when allowed), nor restore them "
+                                "on start"))  # fmt: skip
+    elif cfg.restore:
+        findings.append(Finding(who, "XENDOMAINS_RESTORE=true: Pacemaker starts guests from their configs, "
+                                "it restores no saved image", decide=False))  # fmt: skip
+    for note in cfg.notes:
+        text = note
+        if note.startswith("XENDOMAINS_SHUTDOWN_ALL"):
+            text = ("XENDOMAINS_SHUTDOWN_ALL is not carried over: Pacemaker stops only the guests it manages, "
+                    "never the other group's or unmanaged ones")  # fmt: skip
+        findings.append(Finding(who, text, decide=False))
+    if not grp.guests:
+        findings.append(Finding(who, f"no guest config in {cfg.auto_dir}: nothing to convert", decide=False))
+    return findings
 
 
 def build_model(setup: Setup) -> Model:
@@ -579,33 +610,7 @@ def build_model(setup: Setup) -> Model:
         who = f"{cfg.name} ({grp.defaults_path})"
         if grp.home not in nodes:
             nodes.append(grp.home)
-        for other in grp.others:
-            res_name = other.split("::", 1)[1] if other.startswith("drbddisk::") else None
-            covered = res_name is not None and any(
-                g.domu is not None and any(d.drbd_resource == res_name for d in g.domu.disks) for g in grp.guests
-            )
-            if covered:
-                findings.append(Finding(f"{setup.haresources.path}:{grp.line}", f"{other}: the DRBD clone of "
-                                        f"{res_name} replaces it", decide=False))  # fmt: skip
-            else:
-                findings.append(Finding(f"{setup.haresources.path}:{grp.line}", f"{other} in the group of "
-                                        f"{cfg.name} is not converted: configure it yourself, colocated with "
-                                        "and ordered before the guests that need it"))  # fmt: skip
-        if cfg.save_dir is not None:
-            findings.append(Finding(who, f"XENDOMAINS_SAVE={cfg.save_dir}: Pacemaker does not save guests on stop "
-                                    "(a stop shuts them down, or migrates them when allowed), nor restore them "
-                                    "on start"))  # fmt: skip
-        elif cfg.restore:
-            findings.append(Finding(who, "XENDOMAINS_RESTORE=true: Pacemaker starts guests from their configs, "
-                                    "it restores no saved image", decide=False))  # fmt: skip
-        for note in cfg.notes:
-            text = note
-            if note.startswith("XENDOMAINS_SHUTDOWN_ALL"):
-                text = ("XENDOMAINS_SHUTDOWN_ALL is not carried over: Pacemaker stops only the guests it manages, "
-                        "never the other group's or unmanaged ones")  # fmt: skip
-            findings.append(Finding(who, text, decide=False))
-        if not grp.guests:
-            findings.append(Finding(who, f"no guest config in {cfg.auto_dir}: nothing to convert", decide=False))
+        findings += _group_findings(setup, grp)
         pairs: dict[str, str] = {}
         options: tuple[str, ...] = ()
         if cfg.migrate is not None:
@@ -632,7 +637,7 @@ def build_model(setup: Setup) -> Model:
                                         f"name={guest.name} is a guess and its disks are unknown (no DRBD "
                                         "constraint is written): check both"))  # fmt: skip
             else:
-                resources, _ = _guest_drbd(guest, setup.drbd, findings)
+                resources = _guest_drbd(guest, setup.drbd, findings)
             migrate = cfg.migrate is not None
             single = [r.name for r in resources if not r.two_primaries]
             if migrate and single:
@@ -651,7 +656,7 @@ def build_model(setup: Setup) -> Model:
             for res in resources:
                 used.setdefault(res.name, {})[guest.name] = cfg.name
                 if res.name not in clones:
-                    hosts = [h for h in res.hosts]
+                    hosts = res.hosts
                     clones[res.name] = Clone(
                         resource=res.name,
                         primitive_id=ids[f"drbd:{res.name}"],
