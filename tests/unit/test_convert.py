@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -466,7 +467,26 @@ def test_a_fifo_never_hangs_the_read(tmp_path):
         (root / "ha.d" / "ha.cf").unlink()
         os.mkfifo(root / "ha.d" / "ha.cf")
 
-    assert "ha.cf: line 0: not a regular file" in _bad(tmp_path, edit)
+    assert f"{tmp_path}/ha.d/ha.cf: a FIFO, not a regular file" in _bad(tmp_path, edit)
+
+
+def test_a_hung_mount_ends_the_command(tmp_path, monkeypatch):
+    """A file system that does not answer (a dead NFS mount) ends the command with one line, not a hang."""
+    from xenha import files
+
+    monkeypatch.setattr(convert, "READ_TIMEOUT_S", 0.2)
+    real = files._read_now
+
+    def hang(path, *args):
+        if path.endswith("xendomainsHA2"):
+            time.sleep(2)
+        return real(path, *args)
+
+    monkeypatch.setattr(files, "_read_now", hang)
+    started = time.monotonic()
+    err = _bad(tmp_path, lambda r: None)
+    assert time.monotonic() - started < 1.5
+    assert "xendomainsHA2: no answer in" in err
 
 
 def test_an_oversized_file_is_refused(tmp_path):

@@ -22,6 +22,11 @@ import os
 from dataclasses import dataclass
 
 from xenha.errors import ParseError
+from xenha.files import read_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from xenha.run import Deadline
 
 __all__ = ["CONF_MAX_BYTES", "DrbdConf", "DrbdResource", "parse_drbd_conf", "read_drbd_conf"]
 
@@ -145,8 +150,9 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
 class _Reader:
     """Reads files (bounded, never blocking on a FIFO) and expands includes; counts files against a limit."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, deadline: Deadline | None) -> None:
         self.limit = limit
+        self.deadline = deadline
         self.files = 0
         self.texts: dict[str, str] = {}
 
@@ -154,7 +160,7 @@ class _Reader:
         self.files += 1
         if self.files > _MAX_FILES:
             raise _fail(path, 0, "", f"more than {_MAX_FILES} files included")
-        text = _read_bounded(path, self.limit)
+        text = read_text(path, limit=self.limit, deadline=self.deadline)
         self.texts[path] = text
         return text
 
@@ -352,32 +358,19 @@ def _build(stmts: tuple[_Stmt, ...], path: str, texts: dict[str, str]) -> DrbdCo
     return DrbdConf(path, tuple(resources))
 
 
-def parse_drbd_conf(text: str, path: str = "/etc/drbd.conf", *, limit: int = CONF_MAX_BYTES) -> DrbdConf:
-    """Parse drbd.conf text (includes read relative to `path`); ParseError naming file and line on bad structure."""
-    reader = _Reader(limit)
+def parse_drbd_conf(
+    text: str, path: str = "/etc/drbd.conf", *, limit: int = CONF_MAX_BYTES, deadline: Deadline | None = None
+) -> DrbdConf:
+    """Parse drbd.conf text (includes read relative to `path`, each bounded by `limit` and `deadline`); ParseError
+    naming file and line on bad structure."""
+    reader = _Reader(limit, deadline)
     reader.texts[path] = text
     toks = reader.tokens(text, path)
     return _build(_statements(toks, reader.texts, path), path, reader.texts)
 
 
-def read_drbd_conf(path: str, *, limit: int = CONF_MAX_BYTES) -> DrbdConf:
-    """Read and parse a drbd.conf file; OSError when it cannot be read, ParseError when it is not one."""
-    return parse_drbd_conf(_read_bounded(path, limit), path, limit=limit)
-
-
-def _read_bounded(path: str, limit: int) -> str:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ParseError(path, 0, "", f"larger than {limit} bytes")
-    return b"".join(chunks).decode("utf-8", "replace")
+def read_drbd_conf(path: str, *, limit: int = CONF_MAX_BYTES, deadline: Deadline | None = None) -> DrbdConf:
+    """Read (xenha.files: bounded, no FIFO, no device) and parse a drbd.conf; OSError or DeadlineExceeded when it
+    cannot be read, ParseError when it is not one."""
+    text = read_text(path, limit=limit, deadline=deadline)
+    return parse_drbd_conf(text, path, limit=limit, deadline=deadline)

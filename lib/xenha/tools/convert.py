@@ -28,7 +28,6 @@ import argparse
 import os
 import re
 import shlex
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -36,8 +35,10 @@ from typing import TextIO
 from xenha import __version__
 from xenha.drbd.conf import DrbdConf, DrbdResource, parse_drbd_conf
 from xenha.errors import ConfigError, ParseError, XenhaError
+from xenha.files import read_text
 from xenha.hb1.config import SCRIPT_PREFIX, GroupConfig, Guest, ShellVars, group_config, guest_from_text
 from xenha.hb1.config import parse_shell_vars as _parse_shell_vars
+from xenha.run import Deadline
 
 __all__ = [
     "Clone",
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 FILE_MAX_BYTES = 1 << 20  # haresources, ha.cf, a defaults file, a domU config: a few KiB each
+READ_TIMEOUT_S = 60.0  # every file of a conversion, together
 MAX_GUESTS_PER_DIR = 4096
 DEFAULT_DRBD_CONF = "/etc/drbd.conf"
 # Placement: a guest prefers its group's home node by HOME_SCORE. auto_failback on: stickiness 0, so it goes home
@@ -291,35 +293,15 @@ def parse_ha_cf(text: str, path: str = "/etc/ha.d/ha.cf") -> HaCf:
 # Reading (the only I/O)
 
 
-def _read_bounded(path: str, limit: int = FILE_MAX_BYTES) -> str:
-    """A file's text, at most `limit` bytes, never blocking on a FIFO; OSError or ParseError (too large)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+def _read(path: str, deadline: Deadline) -> str:
+    """A file's text, bounded (xenha.files: at most FILE_MAX_BYTES, no FIFO or device, given up at `deadline`)."""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ParseError(path, 0, "", "not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ParseError(path, 0, "", f"larger than {limit} bytes")
-    return b"".join(chunks).decode("utf-8", "surrogateescape")
-
-
-def _read(path: str) -> str:
-    try:
-        return _read_bounded(path)
+        return read_text(path, limit=FILE_MAX_BYTES, deadline=deadline, errors="surrogateescape")
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
 
 
-def _read_guests(directory: str, group: str) -> tuple[Guest, ...]:
+def _read_guests(directory: str, group: str, deadline: Deadline) -> tuple[Guest, ...]:
     """The guests of an auto directory (as xenha.hb1.config.read_guests lists them), every config read bounded."""
     try:
         entries = sorted(os.listdir(directory))
@@ -335,10 +317,7 @@ def _read_guests(directory: str, group: str) -> tuple[Guest, ...]:
         # The resource names the config itself, not the auto directory's link to it: under Pacemaker the auto
         # directories are no longer read.
         real = os.path.realpath(path) if os.path.islink(path) else path
-        try:
-            text = _read_bounded(real)
-        except OSError as exc:
-            raise ConfigError(f"{path}: {exc.strerror}") from None
+        text = _read(real, deadline)
         guest = guest_from_text(real, text)
         if guest.domu is None:
             guest = Guest(_guess_name(real, text), guest.config_path, None, guest.problem)
@@ -367,13 +346,18 @@ def _local_node() -> str | None:
 
 
 def read_setup(ha_dir: str, defaults_dir: str, drbd_conf: str, *, local_node: str | None = None) -> Setup:
-    """Read the heartbeat v1 configuration of this node; ConfigError or ParseError (file and line) on bad input."""
+    """Read the heartbeat v1 configuration of this node; ConfigError or ParseError (file and line) on bad input.
+
+    Every file is read bounded, all of them within READ_TIMEOUT_S (a config on a hung NFS mount ends the command
+    with DeadlineExceeded instead of hanging it).
+    """
+    deadline = Deadline(READ_TIMEOUT_S)
     hr_path = os.path.join(ha_dir, "haresources")
     cf_path = os.path.join(ha_dir, "ha.cf")
-    hr_text = _read(hr_path)
+    hr_text = _read(hr_path, deadline)
     physical = hr_text.split("\n")
     haresources = parse_haresources(hr_text, hr_path)
-    ha_cf = parse_ha_cf(_read(cf_path), cf_path)
+    ha_cf = parse_ha_cf(_read(cf_path, deadline), cf_path)
     if ha_cf.crm is not None:
         number, line = ha_cf.crm
         raise ParseError(cf_path, number, line, "heartbeat's CRM runs this cluster, not haresources; convert its CIB")
@@ -393,19 +377,19 @@ def read_setup(ha_dir: str, defaults_dir: str, drbd_conf: str, *, local_node: st
             )
         seen[group] = entry.line
         path = os.path.join(defaults_dir, f"{SCRIPT_PREFIX}{group}")
-        variables = _parse_shell_vars(_read(path), tool=path)
+        variables = _parse_shell_vars(_read(path, deadline), tool=path)
         try:
             config = group_config(group, variables)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc.reason}") from None
-        guests = _read_guests(config.auto_dir, group)
+        guests = _read_guests(config.auto_dir, group, deadline)
         others = tuple(r for r in entry.resources if r != found[0][0])
         groups.append(GroupInput(group, entry.node, entry.line, path, variables, config, guests, others))
         sources.append(path)
     if not groups:
         raise ParseError(hr_path, 0, "", f"no {SCRIPT_PREFIX}<N> resource group: nothing to convert")
     try:
-        drbd = parse_drbd_conf(_read(drbd_conf), drbd_conf)
+        drbd = parse_drbd_conf(_read(drbd_conf, deadline), drbd_conf, limit=FILE_MAX_BYTES, deadline=deadline)
     except OSError as exc:  # an included file
         raise ConfigError(f"{drbd_conf}: {exc.strerror}") from None
     sources.append(drbd_conf)
