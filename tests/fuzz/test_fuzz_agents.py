@@ -74,7 +74,7 @@ def _draw_values(data, box: Sandbox, names, baseline, plausible):
 
 
 def _record(agent: str, action: str, outcome) -> None:
-    TALLY.add(agent, action, outcome.code if outcome.crash is None else "crash")
+    TALLY.add(agent, action, "crash" if outcome.crash is not None or outcome.code is None else int(outcome.code))
 
 
 _CASES = [(s, a) for s in SPECS for a in OCF_ACTIONS]

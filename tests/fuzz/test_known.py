@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.agents import FENCE, SPECS, patched
-from tests.fuzz.harness import HARD_CAP, OCF_CODES, FakeRunner, Sandbox, World, call, violations
+from tests.fuzz.agents import SPECS
+from tests.fuzz.harness import FakeRunner, Sandbox, World, call, violations
 from tests.fuzz.known import KNOWN
 from tests.fuzz.test_fuzz_agents import base_environ
 
@@ -20,33 +20,30 @@ def box():
     sandbox.remove()
 
 
-def _fence(box: Sandbox, action: str, **values: str) -> list[str]:
-    runner = FakeRunner(World(box))
-    values = {**FENCE.baseline(box), **values}
-    with patched(box, []):
-        outcome = call(FENCE.call(box, runner, action, values, base_environ(box)), limit=HARD_CAP, runner=runner)
-    return violations(outcome, codes=FENCE.codes, timeout_s=HARD_CAP, fuzzed=values)
-
-
 def _request(agent: str, start: str) -> str:
     return next(k.request for k in KNOWN if k.agent == agent and k.violation.startswith(start))
 
 
-@pytest.mark.xfail(strict=True, reason=_request("O2cbCluster", "exit reason"))
-def test_o2cb_reason_quoting_a_long_cluster_name_fits(box: Sandbox) -> None:
+@pytest.mark.xfail(strict=True, reason=_request("DrbdDualPrimary", "promotion_scores="))
+def test_drbd_negative_promotion_score_is_joined_to_its_option(box: Sandbox) -> None:
+    spec = next(s for s in SPECS if s.name == "DrbdDualPrimary")
+    world = World(box)
+    world.set_drbd("secondary")
+    runner = FakeRunner(world)
+    values = {**spec.baseline(box), "promotion_scores": "-1 -2 -3 -4"}
+    environ = base_environ(box) | {f"OCF_RESKEY_{k}": v for k, v in values.items()}
+    environ |= {"OCF_RESOURCE_INSTANCE": "drbd_r0:0", "OCF_RESKEY_CRM_meta_interval": "0"}
+    outcome = call(lambda: spec.main(["DrbdDualPrimary", "monitor"], environ, runner=runner), limit=5, runner=runner)
+    assert not violations(
+        outcome, codes=spec.codes, timeout_s=20, fuzzed={"promotion_scores": values["promotion_scores"]}
+    )
+
+
+@pytest.mark.xfail(strict=True, reason=_request("O2cbCluster", "uncaught UnicodeEncodeError"))
+def test_an_exit_reason_with_an_undecodable_byte_is_printed_not_raised(box: Sandbox) -> None:
     spec = next(s for s in SPECS if s.name == "O2cbCluster")
     runner = FakeRunner(World(box))
     environ = base_environ(box) | {f"OCF_RESKEY_{k}": v for k, v in spec.baseline(box).items()}
-    environ |= {"OCF_RESKEY_cluster": "名" * 30, "OCF_RESOURCE_INSTANCE": "o2cb"}
-    outcome = call(lambda: spec.main(["O2cbCluster", "validate-all"], environ, runner=runner), limit=5, runner=runner)
-    assert not violations(outcome, codes=OCF_CODES, timeout_s=30)
-
-
-@pytest.mark.xfail(strict=True, reason=_request("fence_noop", "plug="))
-def test_fence_noop_plug_never_reaches_xenha_sim_as_an_option(box: Sandbox) -> None:
-    assert not _fence(box, "off", plug="-a", hosts="", sim_world=box.path("world"))
-
-
-@pytest.mark.xfail(strict=True, reason=_request("fence_noop", "uncaught UnicodeEncodeError"))
-def test_fence_noop_lists_undecodable_host_names_without_a_traceback(box: Sandbox) -> None:
-    assert not _fence(box, "list", hosts="web\udc80")
+    environ |= {"OCF_RESOURCE_INSTANCE": "o2cb", "OCF_RESKEY_CRM_meta_on_node": "\udc80"}
+    outcome = call(lambda: spec.main(["O2cbCluster", "start"], environ, runner=runner), limit=5, runner=runner)
+    assert not violations(outcome, codes=spec.codes, timeout_s=30)
