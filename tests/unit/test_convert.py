@@ -592,6 +592,48 @@ def test_drbd_conf_agrees_with_the_simulators_parser(text):
         assert mine.two_primaries == (sim.net_option("allow-two-primaries", "no") == "yes")
 
 
+@st.composite
+def mutated(draw: st.DrawFn, base: st.SearchStrategy[str]) -> str:
+    """A valid text with a few characters deleted, inserted or replaced (grammar characters favoured)."""
+    text = draw(base)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        piece = draw(st.sampled_from(["{", "}", ";", '"', "#", "\n", "\\", "\x00", "include", " ", "device", "minor"]))
+        op = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if op == "insert":
+            text = text[:at] + piece + text[at:]
+        elif op == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 5)) :]
+        else:
+            text = text[:at] + piece + text[at + 1 :]
+    return text
+
+
+@given(mutated(drbd_confs()))
+@settings(max_examples=200, deadline=None)
+def test_mutated_drbd_conf_parses_or_raises_parse_error(text):
+    try:
+        parse_drbd_conf(text, "/nonexistent/drbd.conf")
+    except ParseError as exc:
+        assert exc.reason.startswith("/nonexistent/drbd.conf: line ") and "\n" not in exc.reason  # one line
+
+
+_HB_TEXT = st.sampled_from(
+    ["ha1 xendomainsHA1\nha2 xendomainsHA2\n", "node ha1\nnode ha2\nauto_failback off\ncrm off\n",
+     "ha1 IPaddr::10.0.0.1/24 \\\n  xendomainsHA1 # home\n"]
+)  # fmt: skip
+
+
+@given(mutated(_HB_TEXT))
+@settings(max_examples=200, deadline=None)
+def test_mutated_heartbeat_files_parse_or_raise_parse_error(text):
+    for parse in (convert.parse_haresources, convert.parse_ha_cf):
+        try:
+            parse(text, "/etc/ha.d/x")
+        except ParseError as exc:
+            assert exc.reason.startswith("/etc/ha.d/x: line ")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The model over generated setups (no files): every guest once, clones match their resources, constraints hold
 
