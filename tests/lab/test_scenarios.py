@@ -55,7 +55,7 @@ def test_demo_scenario(scenario):
     assert loaded == crm_config(scenario.lab.dir, scenario.lab.config(), XENHA)
     cib = scenario.lab.exec("ha1", ["cibadmin", "-Q", "-o", "configuration"], timeout=30, capture=True).stdout
     ops = set(re.findall(r'<op name="(\w+)"[^>]*? timeout="(\d+s)"', cib))
-    assert {("migrate_to", "300s"), ("stop", "120s"), ("notify", "90s"), ("promote", "90s")} <= ops, ops
+    assert {("migrate_to", "300s"), ("stop", "90s"), ("notify", "90s"), ("start", "240s")} <= ops, ops
     assert 'name="priority-fencing-delay" value="10s"' in cib
     assert re.search(r'<primitive id="fence-noop" class="stonith" type="fence_noop"', cib), cib[:2000]
 
