@@ -26,6 +26,10 @@ KNOWN: tuple[Known, ...] = (
     # its undecodable host names (#F2); the hb1 *_MAXWAIT digits (#D1) were fixed by parse_seconds.
     # DrbdDualPrimary passes a negative promotion score as its own argv element: `crm_attribute ... --update -1`.
     Known("DrbdDualPrimary", None, "promotion_scores=", "requests-defects.md #D2"),
+    # fence_noop's list/list-status print the separator too: one with an undecodable byte dies on a strict stdout.
+    Known(
+        "fence_noop", frozenset({"list", "list-status"}), "uncaught UnicodeEncodeError", "requests-conventions.md #F3"
+    ),
     # ocf.protocol.clip_reason encodes strictly: a reason holding an undecodable byte ('\udc80', from a meta
     # attribute such as on_node) raises UnicodeEncodeError out of ocf.run (emit_exit_reason clips since ae6ce75).
     *(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.agents import SPECS
-from tests.fuzz.harness import FakeRunner, Sandbox, World, call, violations
+from tests.fuzz.agents import FENCE, SPECS, patched
+from tests.fuzz.harness import HARD_CAP, FakeRunner, Sandbox, World, call, violations
 from tests.fuzz.known import KNOWN
 from tests.fuzz.test_fuzz_agents import base_environ
 
@@ -47,3 +47,12 @@ def test_an_exit_reason_with_an_undecodable_byte_is_printed_not_raised(box: Sand
     environ |= {"OCF_RESOURCE_INSTANCE": "o2cb", "OCF_RESKEY_CRM_meta_on_node": "\udc80"}
     outcome = call(lambda: spec.main(["O2cbCluster", "start"], environ, runner=runner), limit=5, runner=runner)
     assert not violations(outcome, codes=spec.codes, timeout_s=30)
+
+
+@pytest.mark.xfail(strict=True, reason=_request("fence_noop", "uncaught UnicodeEncodeError"))
+def test_fence_noop_lists_with_an_undecodable_separator_without_a_traceback(box: Sandbox) -> None:
+    runner = FakeRunner(World(box))
+    values = {**FENCE.baseline(box), "separator": "web\udc80"}
+    with patched(box, []):
+        outcome = call(FENCE.call(box, runner, "list", values, base_environ(box)), limit=HARD_CAP, runner=runner)
+    assert not violations(outcome, codes=FENCE.codes, timeout_s=HARD_CAP)
