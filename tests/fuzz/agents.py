@@ -73,6 +73,9 @@ class OcfSpec:
             world.domains["web1"] = 7
         if self.name == "DrbdDualPrimary":
             world.set_drbd(state)
+        if self.name == "O2cbCluster" and state == "registered":
+            conf = world.sandbox.path("cluster.conf")
+            assert world.answer(("o2cb", f"--config-file={conf}", "register-cluster", "web")).rc == 0
 
 
 SPECS = (
@@ -87,6 +90,9 @@ SPECS = (
         plausible={
             "name": ["web1", "web2"],
             "toolstack": ["xl", "xm", "auto", "XL"],
+            "drbd_guard": ["true", "yes"],
+            "autoset_utilization_cpu": ["true"],
+            "autoset_utilization_hv_memory": ["true"],
             "shutdown_timeout": ["0", "1", "5"],
             "migration_port": ["22", "8002"],
             "migrate_options": ["-C /x", '-s "ssh -p 2"'],
@@ -135,7 +141,7 @@ SPECS = (
         main=o2cb.main,
         codes=OCF_CODES,
         probe_codes=frozenset({0, 7}),
-        states=("absent",),
+        states=("absent", "registered"),
         baseline=lambda box: {"cluster": "web", "conf": box.path("cluster.conf"), "configfs": box.path("configfs")},
         plausible={
             "cluster": ["web", "ocfs2"],

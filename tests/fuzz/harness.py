@@ -93,12 +93,26 @@ class Sandbox:
         box.write("disk.img", "\0" * 4096)
         box.write("empty", "")
         box.write("xen_capabilities", "control_d\n")
-        box.write("cluster.conf", "cluster:\n\tnode_count = 0\n\theartbeat_mode = local\n\tname = web\n")
+        box.write("cluster.conf", _CLUSTER_CONF)
         os.makedirs(box.path("configfs/cluster"))
+        box.o2cb_world()
         os.mkdir(box.path("auto"))
         os.mkdir(box.path("defaults"))
         os.mkdir(box.path("world"))
         return box
+
+    def o2cb_world(self) -> None:
+        """The O2CB simulator's world (nodes ha1 and ha2; ha1's configfs is the sandbox's), for `o2cb` commands."""
+        from xenha_sim.o2cbsim import attach_node
+        from xenha_sim.world import World as SimWorld
+        from xenha_sim.world import add_node
+
+        world = SimWorld(self.path("o2cb-world"))
+        world.create()
+        with world.transaction() as state:
+            add_node(state, "ha1", address="10.0.0.1")
+            add_node(state, "ha2", address="10.0.0.2")
+            attach_node(state, "ha1", self.path("configfs"))
 
     def path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
@@ -160,6 +174,13 @@ _PROC_DRBD_ROW = {
         "    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n"
     ),
 }
+_CLUSTER_CONF = (
+    "".join(
+        f"node:\n\tip_port = 7777\n\tip_address = 10.0.0.{n}\n\tnumber = {n}\n\tname = ha{n}\n\tcluster = web\n\n"
+        for n in (1, 2)
+    )
+    + "cluster:\n\tnode_count = 2\n\theartbeat_mode = local\n\tname = web\n"
+)
 _XL_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
 _XL_DOM0 = "Domain-0                                     0  1024     2     r-----      42.0\n"
 
@@ -188,6 +209,8 @@ class World:
             return self._xen(argv, tool, words)
         if tool in ("drbdadm", "drbdsetup"):
             return self._drbd(argv, words)
+        if tool == "o2cb":
+            return self._o2cb(argv)
         if tool == "crm_node" and words[:1] == ["-l"]:
             return _ok(argv, "1 ha1 member\n2 ha2 member\n")
         if tool == "getent":
@@ -221,6 +244,19 @@ class World:
         if action == "info":
             return _ok(argv, "host                   : ha1\nfree_memory            : 4096\n")
         return _ok(argv, "")
+
+    def _o2cb(self, argv: tuple[str, ...]) -> Result:
+        """The lab's o2cb, in-process, as node ha1 of the sandbox's O2CB world."""
+        from xenha_sim import o2cbtools
+
+        env = {
+            "XENHA_CONFIGFS": self.sandbox.path("configfs"),
+            "XENHA_SIM_NODE": "ha1",
+            "XENHA_SIM_WORLD": self.sandbox.path("o2cb-world"),
+        }
+        out, err = io.StringIO(), io.StringIO()
+        rc = o2cbtools.main(list(argv), env, stdout=out, stderr=err)
+        return Result(argv=argv, rc=rc, stdout=out.getvalue(), stderr=err.getvalue(), elapsed=0.0)
 
     def _drbd(self, argv: tuple[str, ...], words: list[str]) -> Result:
         if "sh-dev" in words:

@@ -25,6 +25,8 @@ pytestmark = [pytest.mark.fuzz] + ([pytest.mark.slow] if MODE == "long" else [])
 
 # Meta attributes an odd environment may carry; the interval is left alone for probes (it makes them probes).
 _ODD_META = ("clone_max", "clone_node_max", "promoted_max", "notify", "migrate_target", "on_node", "notify_type")
+# And for every action but a probe (an interval that is not a number of ms makes a monitor a probe):
+_ODD_META_NOT_PROBE = ("interval",)
 # Values that name a node or an address: tracked for the argv property like parameters.
 _TRACKED_META = ("migrate_target", "on_node")
 # Parameters whose words are command-line options by declaration (XenDomainHA's migrate_options: "extra arguments
@@ -52,6 +54,7 @@ def base_environ(box: Sandbox) -> dict[str, str]:
         "XENHA_LEDGER": box.path("var", "ledger.json"),
         "XENHA_NODE": "ha1",
         "HA_VARLIB": box.path("var"),
+        "OCF_RESKEY_CRM_meta_on_node": "ha1",
     }
 
 
@@ -96,7 +99,9 @@ def test_ocf_agent(box: Sandbox, spec: OcfSpec, action: str) -> None:
         values, fuzzed = _draw_values(data, box, spec.parameters, spec.baseline(box), spec.plausible)
         timeout = data.draw(meta_timeouts(), label="timeout")
         instance = data.draw(instance_ids(spec.instance), label="instance")
-        meta = data.draw(st.dictionaries(st.sampled_from(_ODD_META), odd_meta(), max_size=2), label="meta")
+        keys = _ODD_META + (() if action == "probe" else _ODD_META_NOT_PROBE)
+        meta = data.draw(st.dictionaries(st.sampled_from(keys), odd_meta(), max_size=2), label="meta")
+        check_level = data.draw(st.none() | st.sampled_from(["0", "10", "20", "x", "-1", "9" * 5000]), label="depth")
         environ = base_environ(box)
         environ.update({f"OCF_RESKEY_{k}": v for k, v in values.items()})
         environ.update({f"OCF_RESKEY_CRM_meta_{k}": v for k, v in meta.items()})
@@ -104,8 +109,10 @@ def test_ocf_agent(box: Sandbox, spec: OcfSpec, action: str) -> None:
         if timeout is not None:
             environ["OCF_RESKEY_CRM_meta_timeout"] = timeout
         verb = {"probe": "monitor", "monitor-10": "monitor"}.get(action, action)
+        if check_level is not None:
+            environ["OCF_CHECK_LEVEL"] = check_level
         if action in ("monitor", "monitor-10"):
-            environ["OCF_RESKEY_CRM_meta_interval"] = "10000"
+            environ.setdefault("OCF_RESKEY_CRM_meta_interval", "10000")
         if action == "monitor-10":
             environ["OCF_CHECK_LEVEL"] = "10"
         if action == "migrate_to" and "migrate_target" not in meta:
