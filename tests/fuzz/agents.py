@@ -277,6 +277,12 @@ class Hb1Spec:
     name: str = "xendomainsHA"
     group: str = "fuzz"
     actions: tuple[str, ...] = ("start", "stop", "status")
+    # The group's guests: none, or web1 (its config linked from XENDOMAINS_AUTO), not running or running here.
+    states: tuple[str, ...] = ("empty", "guest-absent", "guest-running")
+
+    def prepare(self, world: World, state: str) -> None:
+        if state == "guest-running":
+            world.domains["web1"] = 7
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -286,9 +292,9 @@ class Hb1Spec:
         # LSB: 0 done, 1 failed, 2 bad arguments, 6 not configured; status 0 held, 3 not held.
         return frozenset({0, 3}) if action == "status" else frozenset({0, 1, 2, 6})
 
-    def baseline(self, box: Sandbox) -> dict[str, str]:
+    def baseline(self, box: Sandbox, state: str = "empty") -> dict[str, str]:
         return {
-            "XENDOMAINS_AUTO": box.path("auto"),
+            "XENDOMAINS_AUTO": box.path("auto" if state == "empty" else "auto-one"),
             "LOCKFILE": box.path("var", "xendomainsHAfuzz.lock"),
             "XENHA_TOOLSTACK": "xl",
         }

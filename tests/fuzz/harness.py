@@ -97,6 +97,8 @@ class Sandbox:
         os.makedirs(box.path("configfs/cluster"))
         box.o2cb_world()
         os.mkdir(box.path("auto"))
+        os.mkdir(box.path("auto-one"))
+        os.symlink(box.path("web1.cfg"), box.path("auto-one", "web1.cfg"))
         os.mkdir(box.path("defaults"))
         os.mkdir(box.path("world"))
         return box

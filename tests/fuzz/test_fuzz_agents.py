@@ -187,7 +187,10 @@ def test_heartbeat_script(box: Sandbox, action: str) -> None:
     def one(data) -> None:
         box.reset()
         world = World(box)
-        values, fuzzed = _draw_values(data, box, spec.parameters, spec.baseline(box), {"XENHA_TOOLSTACK": ["xm"]})
+        state = data.draw(st.sampled_from(spec.states), label="state")
+        spec.prepare(world, state)
+        plausible = {"XENHA_TOOLSTACK": ["xm", "auto"], "XENDOMAINS_MIGRATE": ["ha2X", "-x", "ha2X --live"]}
+        values, fuzzed = _draw_values(data, box, spec.parameters, spec.baseline(box, state), plausible)
         environ = base_environ(box)
         runner = FakeRunner(world)
         with patched(box, []):
@@ -198,7 +201,7 @@ def test_heartbeat_script(box: Sandbox, action: str) -> None:
         tracked = {k: v for k, v in fuzzed.items() if k not in OPTION_PARAMETERS}
         found = violations(outcome, codes=spec.codes(action), timeout_s=HARD_CAP, expect=expect, fuzzed=tracked)
         found, _ = excused(spec.name, action, found)
-        assert not found, _report(spec.name, action, "-", fuzzed, {}, None, "-", outcome, found)
+        assert not found, _report(spec.name, action, state, fuzzed, {}, None, "-", outcome, found)
 
     one()
 
