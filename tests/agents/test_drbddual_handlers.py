@@ -807,3 +807,13 @@ def test_stop_with_an_op_timeout_python_cannot_hold_still_stops(node, timeout):
     node.then("drbdadm", "down", RES, effect=node.becomes(STOPPED))
     node.score(None)
     assert node("stop", env={"OCF_RESKEY_CRM_meta_timeout": timeout}).result == (0, None)
+
+
+def test_a_negative_promotion_score_is_joined_to_its_option(node):
+    """`--update -1` left a value where an option can stand (fuzz #D2): it is `--update=-1`, one argv element."""
+    node.running(SECONDARY, score=None)
+    node.then(*CRM, "--update=-1")
+    assert node("monitor", promotion_scores="-1 -2 -3 -4").result == (0, None)
+    node.proc(WAITING)
+    node.then(*CRM, "--update=-2")
+    assert node("monitor", promotion_scores="-1 -2 -3 -4").result == (190, None)

@@ -552,7 +552,11 @@ def _set_score(p: Params, ctx: Context, score: int | None) -> None:
     if last is not None and last == wanted and ctx.env.action == "monitor" and not ctx.env.is_probe:
         return
     argv = ["crm_attribute", "--promotion", "--lifetime", "reboot"]
-    argv += ["--delete"] if score is None else ["--update", wanted]
+    # A negative score (promotion_scores may hold them) is joined to its option, never an argv element of its own
+    # where an option can stand; positive ones keep the separate form every crm_attribute release reads.
+    argv += (
+        ["--delete"] if score is None else [f"--update={wanted}"] if wanted.startswith("-") else ["--update", wanted]
+    )
     try:
         res = ctx.run(argv, ctx.deadline)
     except NotInstalled:
