@@ -613,3 +613,20 @@ def test_a_configfs_attribute_that_is_a_fifo_or_a_directory_reads_as_absent_at_o
     attr = tmp_path / "idle_timeout_ms"
     attr.write_text("30000\n")
     assert configfs._read(str(attr)) == "30000\n"
+
+
+def test_cluster_conf_is_never_written_through_a_planted_temporary_name(tmp_path):
+    """A hard link planted at `cluster.conf.xenha.<pid>` was truncated and written through (O_TRUNC, no O_EXCL)."""
+    import os
+
+    from xenha.o2cb.conf import ClusterConf, ClusterStanza, read_cluster_conf, write_cluster_conf
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    conf = tmp_path / "ocfs2" / "cluster.conf"
+    conf.parent.mkdir()
+    os.link(victim, f"{conf}.xenha.{os.getpid()}")
+    wanted = ClusterConf(clusters=(ClusterStanza("web", 0, None),))
+    write_cluster_conf(str(conf), wanted)
+    assert victim.read_text() == "precious\n"
+    assert read_cluster_conf(str(conf)) == wanted
