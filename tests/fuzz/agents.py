@@ -59,7 +59,7 @@ class OcfSpec:
     main: Callable[..., int]
     codes: frozenset[int]
     probe_codes: frozenset[int]
-    states: tuple[str, ...]  # what the world may hold before the call; states[0] is "the resource is absent"
+    states: tuple[str, ...]  # what the world may hold before the call; ABSENT ones: "the resource is not there"
     baseline: Callable[[Sandbox], dict[str, str]]
     plausible: Mapping[str, list[str]]
     instance: str
@@ -67,6 +67,10 @@ class OcfSpec:
     @property
     def parameters(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.agent.parameters)
+
+    @staticmethod
+    def is_absent(state: str) -> bool:
+        return state in ("absent", "down", "9-down")
 
     def prepare(self, world: World, state: str) -> None:
         if self.name == "XenDomainHA" and state == "running":
@@ -108,7 +112,7 @@ SPECS = (
         codes=DRBD_CODES,
         # Monitor codes in the meta-data: 0 Secondary, 8 Primary, 7 stopped, 9 failed Primary, 190/191 degraded.
         probe_codes=frozenset({0, 7, 8, 9, 190, 191}),
-        states=("down", "secondary", "primary"),
+        states=("down", "secondary", "primary", "9-down", "9-secondary", "9-primary"),
         baseline=lambda box: {"drbd_resource": "r0", "drbdconf": box.path("drbd.conf"), "wfc_timeout": "1"},
         plausible={
             "drbd_resource": ["r0", "r-1", "r0+x"],

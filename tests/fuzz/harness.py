@@ -195,10 +195,29 @@ class World:
     domains: dict[str, int] = field(default_factory=dict)
     drbd: str = "down"
     drbd_resource: str = "r0"
+    drbd_major: int = 8
 
     def set_drbd(self, role: str) -> None:
+        """The resource's role: "down", "secondary", "primary"; "9-ROLE" switches the world to DRBD 9."""
+        if role.startswith("9-"):
+            self.drbd_major, role = 9, role[2:]
         self.drbd = role
-        self.sandbox.write("proc_drbd", _PROC_DRBD_HEAD + _PROC_DRBD_ROW[role])
+        if self.drbd_major == 9:  # /proc/drbd names the version only; the state comes from drbdsetup status --json
+            self.sandbox.write("proc_drbd", "version: 9.2.8 (api:2/proto:86-122)\n")
+        else:
+            self.sandbox.write("proc_drbd", _PROC_DRBD_HEAD + _PROC_DRBD_ROW[role])
+
+    def drbd9_status(self, argv: tuple[str, ...]) -> Result:
+        if self.drbd == "down":
+            return Result(argv=argv, rc=10, stdout="", stderr=f"{self.drbd_resource}: No such resource\n", elapsed=0.0)
+        from tests.fixtures import FIXTURES
+
+        name, fixture = {
+            "secondary": ("shanghai", "shaptools_drbdsetup_status_json_secondary_connected.json"),
+            "primary": ("beijing", "shaptools_drbdsetup_status_json_primary_connected.json"),
+        }[self.drbd]
+        text = (FIXTURES / "drbd9" / fixture).read_text().replace(f'"{name}"', f'"{self.drbd_resource}"', 1)
+        return _ok(argv, text)
 
     def xl_rows(self, names: Sequence[str]) -> str:
         rows = [f"{n:<40} {i:>5}   512     2     -b----       1.5\n" for n, i in self.domains.items() if n in names]
@@ -261,6 +280,8 @@ class World:
         return Result(argv=argv, rc=rc, stdout=out.getvalue(), stderr=err.getvalue(), elapsed=0.0)
 
     def _drbd(self, argv: tuple[str, ...], words: list[str]) -> Result:
+        if "status" in words and self.drbd_major == 9:
+            return self.drbd9_status(argv)
         if "sh-dev" in words:
             return _ok(argv, "/dev/drbd0\n")
         if "dump" in words:

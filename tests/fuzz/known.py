@@ -23,9 +23,8 @@ class Known:
 
 KNOWN: tuple[Known, ...] = (
     # Fixed since and removed (ae6ce75): exit reasons over 128 bytes (#C1), fence_noop's plug as an option (#F1),
-    # its undecodable host names (#F2); the hb1 *_MAXWAIT digits (#D1) were fixed by parse_seconds.
-    # DrbdDualPrimary passes a negative promotion score as its own argv element: `crm_attribute ... --update -1`.
-    Known("DrbdDualPrimary", None, "promotion_scores=", "requests-defects.md #D2"),
+    # its undecodable host names (#F2); the hb1 *_MAXWAIT digits (#D1) were fixed by parse_seconds, DrbdDualPrimary's
+    # negative promotion score as its own argv element (#D2) by 8d8fb0e.
     # fence_noop's list/list-status print the separator too: one with an undecodable byte dies on a strict stdout.
     Known(
         "fence_noop", frozenset({"list", "list-status"}), "uncaught UnicodeEncodeError", "requests-conventions.md #F3"

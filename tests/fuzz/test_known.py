@@ -24,21 +24,6 @@ def _request(agent: str, start: str) -> str:
     return next(k.request for k in KNOWN if k.agent == agent and k.violation.startswith(start))
 
 
-@pytest.mark.xfail(strict=True, reason=_request("DrbdDualPrimary", "promotion_scores="))
-def test_drbd_negative_promotion_score_is_joined_to_its_option(box: Sandbox) -> None:
-    spec = next(s for s in SPECS if s.name == "DrbdDualPrimary")
-    world = World(box)
-    world.set_drbd("secondary")
-    runner = FakeRunner(world)
-    values = {**spec.baseline(box), "promotion_scores": "-1 -2 -3 -4"}
-    environ = base_environ(box) | {f"OCF_RESKEY_{k}": v for k, v in values.items()}
-    environ |= {"OCF_RESOURCE_INSTANCE": "drbd_r0:0", "OCF_RESKEY_CRM_meta_interval": "0"}
-    outcome = call(lambda: spec.main(["DrbdDualPrimary", "monitor"], environ, runner=runner), limit=5, runner=runner)
-    assert not violations(
-        outcome, codes=spec.codes, timeout_s=20, fuzzed={"promotion_scores": values["promotion_scores"]}
-    )
-
-
 @pytest.mark.xfail(strict=True, reason=_request("O2cbCluster", "uncaught UnicodeEncodeError"))
 def test_an_exit_reason_with_an_undecodable_byte_is_printed_not_raised(box: Sandbox) -> None:
     spec = next(s for s in SPECS if s.name == "O2cbCluster")
