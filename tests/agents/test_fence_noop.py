@@ -126,6 +126,7 @@ def test_request_from_validates():
         ({"hosts": "ha1,-x"}, "hosts entry"),
         ({"hosts": "web\udc80"}, "hosts entry"),  # an undecodable byte, echoed by list (fuzz #F2)
         ({"plug": "ha\x07"}, "not a node name"),
+        ({"separator": "web\udc80"}, "not printable"),  # printed between list's fields (fuzz #F3)
     ],
 )
 def test_request_from_rejects(values, why):
@@ -238,6 +239,11 @@ def test_monitor_list_and_list_status(agent):
     assert agent.cli("-o", "list") == (0, "")
     assert "hosts parameter is empty" in agent.stderr
     assert agent.records() == [("off", "ha2")]
+
+
+def test_list_status_with_a_tab_separator(agent):
+    assert agent.stdin("action=list-status\nhosts=ha1\nseparator=\t\n") == (1, "")  # stdin strips blanks: empty
+    assert agent.cli("-o", "list-status", "--hosts=ha1", "-C", "\t") == (0, "ha1\tha1\tON\n")
 
 
 def test_validate_all(agent):

@@ -280,3 +280,18 @@ def test_every_exit_reason_is_clipped_to_pacemakers_128_bytes():
     (line,) = [x for x in err.splitlines() if x.startswith("ocf-exit-reason:")]
     reason = line.removeprefix("ocf-exit-reason:")
     assert len(reason.encode()) <= 127 and reason.endswith("...") and reason.startswith("cluster='名名")
+
+
+def test_an_undecodable_byte_in_a_reason_is_shown_not_raised():
+    """os.environ turns a non-UTF-8 byte into a surrogate; the reason shows it as \\udc80 (fuzz #C2)."""
+    assert ocf.clip_reason("node \udc80 is not in it") == "node \\udc80 is not in it"
+    assert ocf.clip_reason("\udc80" * 100).endswith("...")
+    raw = io.BytesIO()
+    err = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    environ = {"HA_LOGFACILITY": "none", "OCF_RESOURCE_INSTANCE": "p1"}
+    handler = _raise(ConfigError("this node \udc80 is not in it"))
+    code = ocf.run(AGENT, {"start": handler}, environ, ["agent", "start"], stdout=io.StringIO(), stderr=err)
+    assert code == ExitCode.ERR_CONFIGURED
+    text = raw.getvalue().decode()
+    assert "ocf-exit-reason:this node \\udc80 is not in it\n" in text
+    assert "ERROR: this node \\udc80 is not in it" in text and "Logging error" not in text

@@ -353,6 +353,8 @@ def request_from(values: Mapping[str, str]) -> Request:
     separator = values.get("separator", ",")
     if not separator:
         raise ArgsError("Failed: separator must not be empty")
+    if not all(c.isprintable() or c == "\t" for c in separator):  # list prints it: no undecodable bytes
+        raise ArgsError(f"Failed: separator {separator!r} is not printable")
     return Request(
         action=action,
         plug=plug,

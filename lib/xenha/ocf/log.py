@@ -161,7 +161,7 @@ def _build_handlers() -> None:
     if facility not in ("none", "") and os.path.exists(SYSLOG_SOCKET):
         handler = _syslog_handler(SYSLOG_SOCKET, _FACILITIES.get(facility, _FACILITIES["daemon"]), f"{tag}: ")
         if handler is not None:
-            handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            handler.setFormatter(_formatter("%(levelname)s: %(message)s"))
             handler.setLevel(DEBUG if debug else INFO)
             root.addHandler(handler)
     logfile = environ.get("HA_LOGFILE", "").strip()
@@ -180,11 +180,11 @@ def _build_handlers() -> None:
     stream = _SETUP.stderr or sys.stderr
     if stream.isatty() or environ.get("XENHA_LOG_STDERR"):
         term = logging.StreamHandler(stream)
-        term.setFormatter(logging.Formatter(f"%(asctime)s {tag}: %(levelname)s: %(message)s", "%H:%M:%S"))
+        term.setFormatter(_formatter(f"%(asctime)s {tag}: %(levelname)s: %(message)s", "%H:%M:%S"))
         root.addHandler(term)
     elif facility in ("none", "") and not logfile:
         term = logging.StreamHandler(stream)  # ocf-shellfuncs: `echo $(hadate)"$*" >&2`
-        term.setFormatter(logging.Formatter("%(asctime)s%(levelname)s: %(message)s", datefmt))
+        term.setFormatter(_formatter("%(asctime)s%(levelname)s: %(message)s", datefmt))
         term.setLevel(DEBUG if debug else INFO)
         root.addHandler(term)
 
@@ -197,6 +197,18 @@ def _build_handlers() -> None:
         root.addHandler(logging.NullHandler())
 
 
+def _formatter(fmt: str, datefmt: str | None = None) -> logging.Formatter:
+    """A logging.Formatter whose lines never hold an undecodable byte: a surrogate (what os.environ makes of a
+    non-UTF-8 byte in a parameter) is written as `\\udc80`, so no handler raises on a strict UTF-8 stream."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return super().format(record).encode("utf-8", "backslashreplace").decode()
+
+    return SafeFormatter(fmt, datefmt)
+
+
 def _add_file(root: logging.Logger, path: str, level: int, fmt: str, datefmt: str, *, only: int | None = None) -> None:
     """Append records at `level` and above (or exactly `only`) to `path`; a file we cannot open is skipped."""
     import logging
@@ -205,7 +217,7 @@ def _add_file(root: logging.Logger, path: str, level: int, fmt: str, datefmt: st
         handler = logging.StreamHandler(open_append(path))
     except OSError:
         return
-    handler.setFormatter(logging.Formatter(fmt, datefmt))
+    handler.setFormatter(_formatter(fmt, datefmt))
     handler.setLevel(level)
     if only is not None:
         handler.addFilter(lambda record: record.levelno == only)
@@ -313,6 +325,6 @@ def _trace_handler() -> logging.Handler | None:
     handler = logging.StreamHandler(stream)
     host = socket.gethostname()
     fmt = f"%(asctime)s {host} {_SETUP.agent}[%(process)d] %(levelname)s: %(message)s"
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(_formatter(fmt))
     handler.setLevel(DEBUG)
     return handler

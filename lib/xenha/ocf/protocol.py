@@ -97,9 +97,9 @@ REASON_MAX_BYTES = 127
 def clip_reason(text: str) -> str:
     """`text` on one line, cut to REASON_MAX_BYTES bytes of UTF-8 (ending in "..." when cut)."""
     one_line = " ".join(text.split())
-    data = one_line.encode()
+    data = one_line.encode("utf-8", "backslashreplace")  # an undecodable byte (a surrogate) is shown, not raised
     if len(data) <= REASON_MAX_BYTES:
-        return one_line
+        return data.decode()
     return data[: REASON_MAX_BYTES - 3].decode("utf-8", "ignore") + "..."
 
 
@@ -229,7 +229,7 @@ def about_the_resource(reason: str, env: Env) -> str:
 def emit_exit_reason(reason: str, environ: Mapping[str, str], stream: TextIO) -> None:
     """Write the one `ocf-exit-reason:` line, on one line and clipped to REASON_MAX_BYTES; pacemaker keeps only the
     last one, up to its newline."""
-    prefix = environ.get("OCF_EXIT_REASON_PREFIX", "ocf-exit-reason:")
+    prefix = environ.get("OCF_EXIT_REASON_PREFIX", "ocf-exit-reason:").encode("utf-8", "backslashreplace").decode()
     stream.write(f"{prefix}{clip_reason(reason)}\n")  # pacemaker keeps 128 bytes: every agent's reason is clipped here
     stream.flush()
 
