@@ -19,28 +19,26 @@ class Known:
     violation: str  # the start of the violation line it excuses
     request: str
     contains: str = ""  # and a text it must hold
+    stderr: str = ""  # and a text the call's stderr must hold
 
 
 KNOWN: tuple[Known, ...] = (
     # Fixed since and removed (ae6ce75): exit reasons over 128 bytes (#C1), fence_noop's plug as an option (#F1),
     # its undecodable host names (#F2); the hb1 *_MAXWAIT digits (#D1) were fixed by parse_seconds, DrbdDualPrimary's
-    # negative promotion score as its own argv element (#D2) by 8d8fb0e.
-    # fence_noop's list/list-status print the separator too: one with an undecodable byte dies on a strict stdout.
-    Known(
-        "fence_noop", frozenset({"list", "list-status"}), "uncaught UnicodeEncodeError", "requests-conventions.md #F3"
-    ),
-    # ocf.protocol.clip_reason encodes strictly: a reason holding an undecodable byte ('\udc80', from a meta
-    # attribute such as on_node) raises UnicodeEncodeError out of ocf.run (emit_exit_reason clips since ae6ce75).
+    # negative promotion score as its own argv element (#D2) by 8d8fb0e, clip_reason on undecodable bytes (#C2) and
+    # fence_noop's undecodable separator (#F3) by 33a24ee.
+    # xenha.state.StateDir.remove lets NotADirectoryError out when XENHA_RUN_DIR is under a file or FIFO: reload
+    # crashes, and stop (DrbdDualPrimary, AoEExport) fails, which gets a node fenced.
     *(
-        Known(agent, None, prefix, "requests-conventions.md #C2", contains="surrogates not allowed")
+        Known(agent, None, prefix, "requests-defects.md #D3", contains=contains, stderr="NotADirectoryError")
         for agent in ("XenDomainHA", "DrbdDualPrimary", "AoEExport", "O2cbCluster")
-        for prefix in ("uncaught UnicodeEncodeError", "crash reported on stderr")
+        for prefix, contains in (("crash reported on stderr", "NotADirectoryError"), ("exit code 1, expected", ""))
     ),
 )
 
 
-def excused(agent: str, action: str, found: list[str]) -> tuple[list[str], list[str]]:
-    """(violations left, requests that excused the others)."""
+def excused(agent: str, action: str, found: list[str], stderr: str = "") -> tuple[list[str], list[str]]:
+    """(violations left, requests that excused the others); `stderr` is the call's."""
     left, requests = [], []
     for line in found:
         match = next(
@@ -51,6 +49,7 @@ def excused(agent: str, action: str, found: list[str]) -> tuple[list[str], list[
                 and (k.actions is None or action in k.actions)
                 and line.startswith(k.violation)
                 and k.contains in line
+                and k.stderr in stderr
             ),
             None,
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.agents import FENCE, SPECS, patched
-from tests.fuzz.harness import HARD_CAP, FakeRunner, Sandbox, World, call, violations
+from tests.fuzz.agents import SPECS, patched
+from tests.fuzz.harness import FakeRunner, Sandbox, World, call, violations
 from tests.fuzz.known import KNOWN
 from tests.fuzz.test_fuzz_agents import base_environ
 
@@ -24,20 +24,12 @@ def _request(agent: str, start: str) -> str:
     return next(k.request for k in KNOWN if k.agent == agent and k.violation.startswith(start))
 
 
-@pytest.mark.xfail(strict=True, reason=_request("O2cbCluster", "uncaught UnicodeEncodeError"))
-def test_an_exit_reason_with_an_undecodable_byte_is_printed_not_raised(box: Sandbox) -> None:
-    spec = next(s for s in SPECS if s.name == "O2cbCluster")
+@pytest.mark.xfail(strict=True, reason=_request("AoEExport", "exit code 1"))
+def test_stop_succeeds_with_a_run_dir_under_a_file(box: Sandbox) -> None:
+    spec = next(s for s in SPECS if s.name == "AoEExport")
     runner = FakeRunner(World(box))
     environ = base_environ(box) | {f"OCF_RESKEY_{k}": v for k, v in spec.baseline(box).items()}
-    environ |= {"OCF_RESOURCE_INSTANCE": "o2cb", "OCF_RESKEY_CRM_meta_on_node": "\udc80"}
-    outcome = call(lambda: spec.main(["O2cbCluster", "start"], environ, runner=runner), limit=5, runner=runner)
-    assert not violations(outcome, codes=spec.codes, timeout_s=30)
-
-
-@pytest.mark.xfail(strict=True, reason=_request("fence_noop", "uncaught UnicodeEncodeError"))
-def test_fence_noop_lists_with_an_undecodable_separator_without_a_traceback(box: Sandbox) -> None:
-    runner = FakeRunner(World(box))
-    values = {**FENCE.baseline(box), "separator": "web\udc80"}
+    environ |= {"OCF_RESOURCE_INSTANCE": "aoe1", "XENHA_RUN_DIR": "/dev/null/run"}
     with patched(box, []):
-        outcome = call(FENCE.call(box, runner, "list", values, base_environ(box)), limit=HARD_CAP, runner=runner)
-    assert not violations(outcome, codes=FENCE.codes, timeout_s=HARD_CAP)
+        outcome = call(lambda: spec.main(["AoEExport", "stop"], environ, runner=runner), limit=5, runner=runner)
+    assert not violations(outcome, codes=spec.codes, timeout_s=30, expect=frozenset({0}))
