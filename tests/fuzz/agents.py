@@ -235,11 +235,28 @@ class FenceSpec:
             "state_dir": box.path("run", "fence"),
         }
 
-    def call(self, box: Sandbox, runner: FakeRunner, action: str, values: Mapping[str, str], environ: dict[str, str]):
+    def call(
+        self,
+        box: Sandbox,
+        runner: FakeRunner,
+        action: str,
+        values: Mapping[str, str],
+        environ: dict[str, str],
+        *,
+        command_line: bool = False,
+    ):
+        """Options on stdin (how pacemaker-fenced calls it), or on the command line (an admin's `--plug=VALUE`)."""
+        argv = ["fence_noop"]
         lines = [f"action={action}"] + [f"{k}={v}" for k, v in values.items()]
+        if command_line:
+            by_name = {alias: o for o in noop.OPTIONS for alias in (o.name, *o.aliases)}
+            argv += [f"--action={action}"]
+            for key, value in values.items():
+                option = by_name[key]
+                argv += [f"--{option.long}={value}"] if option.metavar else ([f"--{option.long}"] if value else [])
         stdin = io.StringIO("\n".join(lines) + "\n")
         host = noop.Host(proc=box.path("dir"), kill=lambda pid, sig: None, pid=os.getpid(), kill_timeout=0.5)
-        return lambda: noop.main(["fence_noop"], environ, stdin=stdin, runner=runner, host=host)
+        return lambda: noop.main(argv, environ, stdin=stdin, runner=runner, host=host)
 
 
 FENCE = FenceSpec()

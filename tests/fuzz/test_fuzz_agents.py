@@ -177,8 +177,10 @@ def test_fence_noop(box: Sandbox, action: str) -> None:
             values["sim_world"] = box.path("world")
         environ = base_environ(box)
         runner = FakeRunner(world)
+        command_line = data.draw(st.booleans(), label="command_line")
         with patched(box, []):
-            outcome = call(spec.call(box, runner, action, values, environ), limit=HARD_CAP, runner=runner)
+            fn = spec.call(box, runner, action, values, environ, command_line=command_line)
+            outcome = call(fn, limit=HARD_CAP, runner=runner)
         _record(spec.name, action, outcome)
         # Options are validated before any action, meta-data included (fencing.py does the same): only an unknown
         # action has one answer.
