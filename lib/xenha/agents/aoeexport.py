@@ -36,7 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from xenha.ocf import Env, Handler
+    from xenha.ocf import Env
     from xenha.run import Deadline, Runner
 
 __all__ = [
@@ -472,22 +472,9 @@ HANDLERS = {
 }
 
 
-def _short_reasons(action: str, handler: Handler) -> Handler:
-    """Keep every exit reason within pacemaker's 128 bytes, whatever a path or message quoted in it holds."""
-
-    def run_handler(env: Env) -> ExitCode:
-        try:
-            return handler(env)
-        except XenhaError as exc:
-            exc.reason = ocf.clip_reason(exc.reason)
-            raise
-
-    return run_handler
-
-
 def main(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
 ) -> int:
     """The launcher's entry point: run one OCF action and return its exit code."""
-    table = {a: _short_reasons(a, h) for a, h in bind_handlers(AGENT, params_from, HANDLERS, runner=runner).items()}
+    table = bind_handlers(AGENT, params_from, HANDLERS, runner=runner)
     return ocf.run(AGENT, table, os.environ if environ is None else environ, sys.argv if argv is None else argv)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from typing import Literal
 
-    from xenha.ocf import Env, Handler
+    from xenha.ocf import Env
     from xenha.ocf.context import Context
     from xenha.run import Deadline, Result, Runner
     from xenha.xen.config import DomUConfig
@@ -1032,28 +1032,12 @@ TABLE: Mapping[str, Callable[[Params, Context], ExitCode]] = {
 }
 
 
-def _short_reasons(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
-    """Every exit reason within pacemaker's 128 bytes, whatever a name, path or tool message quoted in it holds."""
-
-    def clipped(handler: Handler) -> Handler:
-        def run_handler(env: Env) -> ExitCode:
-            try:
-                return handler(env)
-            except XenhaError as exc:
-                exc.reason = ocf.clip_reason(exc.reason)
-                raise
-
-        return run_handler
-
-    return {action: clipped(handler) for action, handler in handlers.items()}
-
-
-HANDLERS = _short_reasons(bind_handlers(AGENT, params_from, TABLE))
+HANDLERS = bind_handlers(AGENT, params_from, TABLE)
 
 
 def main(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, runner: Runner | None = None
 ) -> int:
     """The launcher's entry point: one action from argv, parameters from the environment."""
-    handlers = HANDLERS if runner is None else _short_reasons(bind_handlers(AGENT, params_from, TABLE, runner=runner))
+    handlers = HANDLERS if runner is None else bind_handlers(AGENT, params_from, TABLE, runner=runner)
     return ocf.run(AGENT, handlers, os.environ if environ is None else environ, sys.argv if argv is None else argv)
