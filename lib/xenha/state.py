@@ -229,7 +229,7 @@ class StateDir:
             return
         try:
             os.unlink(self._file(name))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # under a file or a FIFO: nothing can be there either
             pass
 
     def lock(self, name: str, deadline: Deadline) -> _Lock:

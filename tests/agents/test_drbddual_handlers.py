@@ -817,3 +817,13 @@ def test_a_negative_promotion_score_is_joined_to_its_option(node):
     node.proc(WAITING)
     node.then(*CRM, "--update=-2")
     assert node("monitor", promotion_scores="-1 -2 -3 -4").result == (190, None)
+
+
+def test_stop_with_the_run_dir_under_a_file_still_takes_drbd_down(node):
+    """XENHA_RUN_DIR under a file: StateDir.remove raised NotADirectoryError and stop failed (fuzz #D3)."""
+    node.proc(SECONDARY)
+    node.run_dir.write_text("")  # a file where the run directory should be
+    node.then("drbdadm", "sh-dev", RES, stdout="/dev/drbd0\n")  # no remembered minors there
+    node.then("drbdadm", "down", RES, effect=node.becomes(STOPPED))
+    node.score(None)
+    assert node("stop").result == (0, None)

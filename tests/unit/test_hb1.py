@@ -504,3 +504,13 @@ def test_a_computed_name_is_never_cut_to_its_literal_prefix():
     assert guest_from_text("/x/web7.cfg", "suffix = '7'\nname = 'web' + suffix\n").name == "web7.cfg"
     assert guest_from_text("/x/w.cfg", "import os\nname = 'db1'  # the guest\n").name == "db1"
     assert guest_from_text("/x/w.cfg", 'import os\n  name\t=\t"db2"\t\n').name == "db2"
+
+
+def test_stop_with_the_run_dir_under_a_file_goes_on_without_the_lock(tmp_path):
+    """A lock directory that cannot exist must not fail a stop: heartbeat reboots the node after one (fuzz #D3)."""
+    from xenha.tools.hb1_script import main
+
+    environ = _hb1_env(tmp_path, "")
+    (tmp_path / "run").write_text("")  # a file where XENHA_RUN_DIR should be a directory
+    assert main(["xendomainsHA1", "stop"], environ) == 0
+    assert main(["xendomainsHA1", "start"], environ) == 1  # start takes the lock or does nothing

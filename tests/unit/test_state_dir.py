@@ -103,3 +103,16 @@ def test_a_path_that_cannot_exist_is_absent_not_untrusted(tmp_path):
     assert sd.problem() is None and sd.read("x") is None
     with pytest.raises(UnsafeStateDir, match="cannot create state directory"):
         sd.write("x", "1")
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_removal_under_a_file_or_a_fifo_is_nothing_to_remove(tmp_path, kind):
+    """XENHA_RUN_DIR under a file or a FIFO: unlink raised NotADirectoryError and failed stops (fuzz #D3)."""
+    run = tmp_path / "run"
+    if kind == "file":
+        run.write_text("")
+    else:
+        os.mkfifo(run)
+    sd = StateDir(str(run / "DrbdDualPrimary"))
+    sd.remove("minors.r0")
+    assert sd.read("minors.r0") is None and sd.entries("") == {}

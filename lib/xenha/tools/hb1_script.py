@@ -181,11 +181,13 @@ def _serialised(cfg: GroupConfig, ctx: Hb1Context, *, stopping: bool = False) ->
     failed stop makes heartbeat reboot the node and the guests must go whatever /run looks like.
     """
     locks = lock_dir(ctx)
-    problem = locks.problem()
-    if problem is not None and stopping:
-        _log.warning("%s: %s; stopping without the lock", cfg.name, problem)
-        yield
-        return
+    if stopping:
+        try:
+            locks.ensure()
+        except XenhaError as exc:  # untrusted, or cannot exist (XENHA_RUN_DIR under a file)
+            _log.warning("%s: %s; stopping without the lock", cfg.name, exc.reason)
+            yield
+            return
     with locks.lock(cfg.name, Deadline(_SERIALISE_S)):
         yield
 
