@@ -447,7 +447,7 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
         wanted = desired_conf(existing or ClusterConf(), p, members, addresses)
         problems = conf_problems(wanted, p)
         if problems:
-            raise ConfigError(f"generated {p.conf}: {'; '.join(problems)}")
+            raise ConfigError(f"generated cluster.conf: {'; '.join(problems)} ({p.conf})")
         if write and wanted != existing:
             write_cluster_conf(p.conf, wanted)
             _log.info("cluster %s: wrote %s for nodes %s", p.cluster, p.conf, ", ".join(m.name for m in members))
@@ -467,7 +467,7 @@ def _prepare_conf(p: Params, ctx: Context, members: Sequence[Member] | None, *, 
     if members is not None:
         problems += membership_problems(existing, p.cluster, members)
     if problems:
-        raise ConfigError(f"{p.conf}: {'; '.join(problems)}")
+        raise ConfigError(f"cluster.conf: {'; '.join(problems)} ({p.conf})")  # the problem first: reasons are clipped
 
 
 def _write_timeouts(p: Params, cluster: RegisteredCluster) -> None:
@@ -551,8 +551,8 @@ def start(p: Params, ctx: Context) -> ExitCode:
     cluster = _registered(p)
     if cluster is None or not cluster.is_registered:
         raise ToolError(
-            f"cluster {p.cluster}: registered, but no node of {p.conf} is this host ({os.uname().nodename}); "
-            "node names must be host names"
+            f"cluster {p.cluster}: no node of cluster.conf is this host ({os.uname().nodename}); "
+            f"node names must be host names ({p.conf})"
         )
     _write_timeouts(p, cluster)
     if p.heartbeat_mode == HeartbeatMode.GLOBAL:
@@ -575,13 +575,15 @@ def stop(p: Params, ctx: Context) -> ExitCode:
     if cluster.heartbeat_mode == HeartbeatMode.GLOBAL and cluster.regions and cluster.is_registered:
         result = ctx.run(["o2cb", f"--config-file={conf}", "stop-heartbeat", p.cluster], ctx.deadline)
         failure = "" if result.ok else f" ({result.fail_reason})"
+        if failure:
+            _log.warning("cluster %s: o2cb stop-heartbeat failed: %s", p.cluster, result.fail_reason)
         cluster = _registered(p)
         if cluster is None:
             return ExitCode.SUCCESS
     if cluster.regions:
         raise ToolError(
-            f"cluster {p.cluster}: heartbeat region {_regions_text(cluster.regions)} still active{failure}: "
-            "an OCFS2 volume is still mounted; stop the Filesystem resources that use it first"
+            f"cluster {p.cluster}: heartbeat region {_regions_text(cluster.regions)} still active: "
+            f"stop the Filesystem using it{failure}"
         )
     _o2cb(ctx, p, conf, "unregister-cluster", p.cluster)
     if _registered(p) is not None:
