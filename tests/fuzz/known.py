@@ -26,14 +26,8 @@ KNOWN: tuple[Known, ...] = (
     # Fixed since and removed (ae6ce75): exit reasons over 128 bytes (#C1), fence_noop's plug as an option (#F1),
     # its undecodable host names (#F2); the hb1 *_MAXWAIT digits (#D1) were fixed by parse_seconds, DrbdDualPrimary's
     # negative promotion score as its own argv element (#D2) by 8d8fb0e, clip_reason on undecodable bytes (#C2) and
-    # fence_noop's undecodable separator (#F3) by 33a24ee.
-    # xenha.state.StateDir.remove lets NotADirectoryError out when XENHA_RUN_DIR is under a file or FIFO: reload
-    # crashes, and stop (DrbdDualPrimary, AoEExport) fails, which gets a node fenced.
-    *(
-        Known(agent, None, prefix, "requests-defects.md #D3", contains=contains, stderr="NotADirectoryError")
-        for agent in ("XenDomainHA", "DrbdDualPrimary", "AoEExport", "O2cbCluster")
-        for prefix, contains in (("crash reported on stderr", "NotADirectoryError"), ("exit code 1, expected", ""))
-    ),
+    # fence_noop's undecodable separator (#F3) by 33a24ee,
+    # StateDir.remove's NotADirectoryError under a run directory below a file (#D3) by fd9e172.
 )
 
 

@@ -1,5 +1,6 @@
-"""Each finding tests/fuzz/known.py excuses, on its smallest example, as a strict xfail naming its request: when the
-fix lands this passes, strict xfail fails the run, and the entry in known.py (and this test) goes."""
+"""Findings of the fuzz, each on its smallest example. An open one is a strict xfail naming its request in
+tests/fuzz/known.py (when the fix lands the xfail passes, strict xfail fails the run, and the entry goes); a fixed one
+stays here as a plain regression test."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pytest
 
 from tests.fuzz.agents import SPECS, patched
 from tests.fuzz.harness import FakeRunner, Sandbox, World, call, violations
-from tests.fuzz.known import KNOWN
 from tests.fuzz.test_fuzz_agents import base_environ
 
 pytestmark = pytest.mark.fuzz
@@ -20,11 +20,6 @@ def box():
     sandbox.remove()
 
 
-def _request(agent: str, start: str) -> str:
-    return next(k.request for k in KNOWN if k.agent == agent and k.violation.startswith(start))
-
-
-@pytest.mark.xfail(strict=True, reason=_request("AoEExport", "exit code 1"))
 def test_stop_succeeds_with_a_run_dir_under_a_file(box: Sandbox) -> None:
     spec = next(s for s in SPECS if s.name == "AoEExport")
     runner = FakeRunner(World(box))
