@@ -940,7 +940,7 @@ def test_migrate_to_failure_keeps_the_guest_running_here(node):
     out = node("migrate_to", script, meta={"migrate_target": "ha2"}, drbd_guard="0")
     assert out.code == ExitCode.ERR_GENERIC
     assert out.reason == (
-        "domU web1: migration to ha2 failed: migration target: Domain creation failed (code -3); it keeps running here"
+        "domU web1: migration to ha2 failed, it keeps running here: migration target: Domain creation failed (code -3)"
     )
 
 
@@ -950,7 +950,7 @@ def test_migrate_to_xm_failure(node):
     script.then("xm", "migrate", "--live", "web1", "ha2", rc=1, stderr=failed)
     script.then("xm", "list", "web1", stdout=one("xm"))
     out = node("migrate_to", script, tool="xm", meta={"migrate_target": "ha2"}, drbd_guard="0")
-    assert out.reason == "domU web1: migration to ha2 failed: can't connect: Connection refused; it keeps running here"
+    assert out.reason == "domU web1: migration to ha2 failed, it keeps running here: can't connect: Connection refused"
 
 
 def test_migrate_to_undefined_outcome_is_left_alone(node):
@@ -1118,3 +1118,36 @@ def test_every_exit_reason_fits_in_pacemakers_128_bytes(node, name):
     assert len(reasons) == 1
     assert len(reasons[0].removeprefix("ocf-exit-reason:").encode()) <= 127
     assert "not allowed" in reasons[0] or "longer than" in reasons[0] or "starts with" in reasons[0]
+
+
+def _hang_on(monkeypatch, path: Path) -> None:
+    """stat, lstat and open of `path` sleep like calls on a dead NFS or OCFS2 mount (every other path is served)."""
+    for name in ("stat", "lstat", "open"):
+        real = getattr(os, name)
+
+        def slow(target, *args, _real=real, **kwargs):
+            if os.fspath(target) == str(path):
+                time.sleep(8)
+            return _real(target, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, slow)
+
+
+def test_a_config_on_a_hung_mount_never_holds_stop_past_its_timeout(node, monkeypatch):
+    _hang_on(monkeypatch, node.config)
+    out = node("stop", Scripted().then("xl", "list", stdout=listing("xl")), meta={"timeout": "3000"})
+    assert out.code == ExitCode.SUCCESS  # looked for by its instance name: absent, so stopped
+    assert out.elapsed < 2.5
+
+
+def test_a_config_on_a_hung_mount_still_lets_monitor_see_the_guest(node, monkeypatch):
+    _hang_on(monkeypatch, node.config)
+    out = node("monitor", Scripted().then("xl", "list", "web1", stdout=one("xl")), meta={"timeout": "3000"})
+    assert (out.code, out.elapsed < 2.5) == (ExitCode.SUCCESS, True)
+
+
+def test_a_config_on_a_hung_mount_fails_start_in_time_with_the_reason(node, monkeypatch):
+    _hang_on(monkeypatch, node.config)
+    out = node("start", Scripted(), meta={"timeout": "3000"}, interval=0)
+    assert (out.code, out.elapsed < 2.5) == (ExitCode.ERR_INSTALLED, True)
+    assert "its file system did not" in out.reason

@@ -315,8 +315,7 @@ def test_failed_migration_keeps_the_guest_running_here(cluster, tool):
     cluster.change(xensim.set_migrate_fail_at, 0.5)
     to = cluster.agent("ha1", "migrate_to", toolstack=tool, meta={"migrate_target": "ha2"})
     assert to.code == 1
-    assert to.reason.startswith("domU web1: migration to ha2 failed: ")
-    assert to.reason.endswith("it keeps running here")
+    assert to.reason.startswith("domU web1: migration to ha2 failed, it keeps running here: ")
     assert cluster.agent("ha1", "monitor", toolstack=tool).code == 0
     frm = cluster.agent("ha2", "migrate_from", toolstack=tool)
     assert (frm.code, frm.reason) == (1, "domU web1: not here after the migration")
@@ -327,7 +326,8 @@ def test_migration_to_an_unknown_host_fails_with_the_reason(cluster):
     started(cluster, "xl")
     to = cluster.agent("ha1", "migrate_to", meta={"migrate_target": "ha2"}, migration_address="ha2=nowhere")
     assert to.code == 1
-    assert "it keeps running here" in to.reason
+    assert to.reason.startswith("domU web1: migration to ha2 failed, it keeps running here: ")
+    assert len(to.reason.encode()) <= 127
     assert list(cluster.domains("ha1")) == ["web1"]
 
 

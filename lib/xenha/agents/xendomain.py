@@ -19,7 +19,7 @@ from xenha.ocf.context import bind_handlers
 from xenha.ocf.params import BOOL_TEXT, name_problem, read_bool, read_int, read_list, read_pairs, read_path, read_str
 from xenha.paths import Paths
 from xenha.record import record
-from xenha.run import poll_until
+from xenha.run import Deadline, poll_until
 from xenha.state import StateDir
 from xenha.xen.listing import DomainState, Toolstack, find_domain, parse_xl_list, parse_xm_list, says_no_such_domain
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from xenha.ocf import Env
     from xenha.ocf.context import Context
-    from xenha.run import Deadline, Result, Runner
+    from xenha.run import Result, Runner
     from xenha.xen.config import DomUConfig
     from xenha.xen.ctl import Tool, XenCtl
     from xenha.xen.domain import HealthName, StopStep
@@ -302,7 +302,7 @@ def params_from(env: Env) -> Params:
             problems.append(exc.reason)
         else:
             if wants_domu:
-                domu, problem, missing = _load_config(config)
+                domu, problem, missing = _load_config(config, _config_deadline(env))
             else:
                 config_name, domu, problem = _config_name(config, env)
     elif not config:
@@ -436,16 +436,24 @@ def _split_options(raw: str, problems: list[str]) -> tuple[str, ...]:
         return ()
 
 
-def _load_config(path: str) -> tuple[DomUConfig | None, str | None, bool]:
+def _config_deadline(env: Env) -> Deadline:
+    """The time a read or stat of the config file may take: a third of the op's, so that a config on a dead NFS or
+    OCFS2 mount leaves the action (a stop that then finds the domain by its instance name) the rest."""
+    return Deadline.from_timeout_ms(env.timeout_ms, default_s=AGENT.action_timeout(env.action)).fraction(1 / 3)
+
+
+def _load_config(path: str, deadline: Deadline) -> tuple[DomUConfig | None, str | None, bool]:
     """(config, problem, missing): the parsed file, or why it could not be used."""
     from xenha.xen.config import read_domu_config
 
     try:
-        return read_domu_config(path), None, False
+        return read_domu_config(path, deadline=deadline), None, False
     except FileNotFoundError:
         return None, f"config {path} does not exist on this node", True
     except OSError as exc:
         return None, f"config {path}: {exc.strerror}", True
+    except DeadlineExceeded:
+        return None, f"config {path}: its file system did not answer in time", True
     except ParseError as exc:
         return None, f"config {path}: {exc.reason}", False
 
@@ -458,18 +466,23 @@ def _config_name(path: str, env: Env) -> tuple[str | None, DomUConfig | None, st
     config is parsed (and returned) only when the file changed; a state directory that cannot be written only
     costs the next monitor a parse.
     """
+    from xenha.files import stat_path
+
+    deadline = _config_deadline(env)
     try:
-        info = os.stat(path)
+        info = stat_path(path, deadline=deadline)
     except FileNotFoundError:
         return None, None, f"config {path} does not exist on this node"
     except OSError as exc:
         return None, None, f"config {path}: {exc.strerror}"
+    except DeadlineExceeded:
+        return None, None, f"config {path}: its file system did not answer in time"
     stamp = f"{info.st_mtime_ns} {info.st_size} {info.st_ino}"
     state = StateDir(f"{Paths.from_environ(env.environ).run_dir}/{env.resource_type}")
     remembered = (state.read(_STATE_CONFIG_NAME + path) or "").split("\n")
     if len(remembered) >= 2 and remembered[0] == stamp and remembered[1]:
         return remembered[1], None, None
-    domu, problem, _ = _load_config(path)
+    domu, problem, _ = _load_config(path, deadline)
     if domu is None:
         return None, None, problem
     try:
@@ -941,7 +954,8 @@ def _migration_failure(xen: XenCtl, p: Params, target: str, result: Result) -> s
         _log.warning("%s: paused after the failed migration; unpaused", p.who)
         health = Health.RUNNING
     where = "it keeps running here" if health == Health.RUNNING else f"here it is {health}"
-    return f"{p.who}: migration to {target} failed: {detail}; {where}"
+    # Where the guest is comes before the tool's words: ocf.run clips a reason to 128 bytes, and libxl's are long.
+    return f"{p.who}: migration to {target} failed, {where}: {detail}"
 
 
 def _migration_detail(stderr: str) -> str | None:
