@@ -19,6 +19,10 @@ import glob
 import os
 from dataclasses import dataclass, replace
 
+from xenha.drbd.conf import Token as _Tok
+from xenha.drbd.conf import tokenize
+from xenha.errors import ParseError
+
 __all__ = [
     "ConfError",
     "DrbdConf",
@@ -159,54 +163,12 @@ def _opt(opts: Options, name: str, default: str | None) -> str | None:
 # Tokenizer
 
 
-@dataclass(slots=True)
-class _Tok:
-    text: str
-    path: str
-    line: int
-    quoted: bool = False
-
-
 def _tokenize(text: str, path: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    i, n, line = 0, len(text), 1
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-        elif c in " \t\r\f\v":
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif c in "{};":
-            toks.append(_Tok(c, path, line))
-            i += 1
-        elif c == '"':
-            start_line = line
-            i += 1
-            buf: list[str] = []
-            while True:
-                if i >= n or text[i] == "\n":
-                    raise ConfError(path, start_line, "Unterminated double quoted string")
-                if text[i] == "\\" and i + 1 < n:
-                    buf.append(text[i + 1])
-                    i += 2
-                    continue
-                if text[i] == '"':
-                    i += 1
-                    break
-                buf.append(text[i])
-                i += 1
-            toks.append(_Tok("".join(buf), path, start_line, quoted=True))
-        else:
-            j = i
-            while j < n and text[j] not in ' \t\r\n\f\v{};"#':
-                j += 1
-            toks.append(_Tok(text[i:j], path, line))
-            i = j
-    return toks
+    """The product's drbd.conf lexer; its error in the words drbdadm prints."""
+    try:
+        return tokenize(text, path)
+    except ParseError as exc:
+        raise ConfError(path, exc.lineno, "Unterminated double quoted string") from None
 
 
 def _expand_includes(toks: list[_Tok], depth: int = 0) -> list[_Tok]:

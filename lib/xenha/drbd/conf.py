@@ -28,7 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from xenha.run import Deadline
 
-__all__ = ["CONF_MAX_BYTES", "DrbdConf", "DrbdResource", "parse_drbd_conf", "read_drbd_conf"]
+__all__ = ["CONF_MAX_BYTES", "DrbdConf", "DrbdResource", "Token", "parse_drbd_conf", "read_drbd_conf", "tokenize"]
 
 CONF_MAX_BYTES = 1 << 20  # per file; a drbd.conf with hundreds of resources is a few hundred KiB
 _MAX_FILES = 256
@@ -69,7 +69,9 @@ class DrbdConf:
 
 
 @dataclass(frozen=True, slots=True)
-class _Tok:
+class Token:
+    """A word, a quoted string or one of `{ } ;`, with where it stands (the simulator's drbdadm reads these too)."""
+
     text: str
     path: str
     line: int
@@ -84,7 +86,7 @@ class _Tok:
 class _Stmt:
     """`word word ... ;` or `word word ... { statements }`."""
 
-    words: tuple[_Tok, ...]
+    words: tuple[Token, ...]
     block: tuple[_Stmt, ...] | None
 
     @property
@@ -105,8 +107,9 @@ def _line_of(text: str, number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
-def _tokenize(text: str, path: str) -> list[_Tok]:
-    toks: list[_Tok] = []
+def tokenize(text: str, path: str) -> list[Token]:
+    """drbd.conf text as drbdadm's lexer splits it; ParseError for an unterminated quoted string."""
+    toks: list[Token] = []
     i, n, line = 0, len(text), 1
     while i < n:
         c = text[i]
@@ -119,7 +122,7 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             while i < n and text[i] != "\n":
                 i += 1
         elif c in "{};":
-            toks.append(_Tok(c, path, line))
+            toks.append(Token(c, path, line))
             i += 1
         elif c == '"':
             start = line
@@ -137,12 +140,12 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
                 else:
                     buf.append(text[i])
                     i += 1
-            toks.append(_Tok("".join(buf), path, start, quoted=True))
+            toks.append(Token("".join(buf), path, start, quoted=True))
         else:
             j = i
             while j < n and text[j] not in ' \t\r\n\f\v{};"#':
                 j += 1
-            toks.append(_Tok(text[i:j], path, line))
+            toks.append(Token(text[i:j], path, line))
             i = j
     return toks
 
@@ -164,9 +167,9 @@ class _Reader:
         self.texts[path] = text
         return text
 
-    def tokens(self, text: str, path: str, depth: int = 0) -> list[_Tok]:
-        toks = _tokenize(text, path)
-        out: list[_Tok] = []
+    def tokens(self, text: str, path: str, depth: int = 0) -> list[Token]:
+        toks = tokenize(text, path)
+        out: list[Token] = []
         i = 0
         while i < len(toks):
             tok = toks[i]
@@ -191,16 +194,16 @@ class _Reader:
         return out
 
 
-def _statements(toks: list[_Tok], texts: dict[str, str], path: str) -> tuple[_Stmt, ...]:
+def _statements(toks: list[Token], texts: dict[str, str], path: str) -> tuple[_Stmt, ...]:
     pos = 0
 
-    def fail(tok: _Tok, why: str) -> ParseError:
+    def fail(tok: Token, why: str) -> ParseError:
         return _fail(tok.path, tok.line, _line_of(texts.get(tok.path, ""), tok.line), why)
 
-    def block(depth: int, opener: _Tok | None) -> tuple[_Stmt, ...]:
+    def block(depth: int, opener: Token | None) -> tuple[_Stmt, ...]:
         nonlocal pos
         out: list[_Stmt] = []
-        words: list[_Tok] = []
+        words: list[Token] = []
         while pos < len(toks):
             tok = toks[pos]
             pos += 1
