@@ -673,7 +673,8 @@ def test_ocf_tester_passes(export: Export):
 
 
 @pytest.mark.parametrize(
-    "change", [{"monitor_nic": "9" * 5000}, {"nic": "é" * 300}, {"mac_allow": "-m" * 2000}, {"device": "/" + "é" * 3000}]
+    "change",
+    [{"monitor_nic": "9" * 5000}, {"nic": "é" * 300}, {"mac_allow": "-m" * 2000}, {"device": "/" + "é" * 3000}],
 )
 def test_every_exit_reason_fits_in_pacemakers_128_bytes(tmp_path, change):
     """Found by the fuzz suite (#13): a reason quoting a whole 5,000-character value was 5,072 bytes long."""
