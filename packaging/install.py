@@ -111,6 +111,10 @@ def plan(layout: Layout, *, lab: bool, dist: bool = False, man_dir: Path | None 
             files.append((src, f"{layout.unitdir}/{src.name}", 0o644, None))
         for src in sorted((REPO / "packaging" / "debian" / "examples").glob("*")):
             files.append((src, f"{prefix}/share/doc/xenha/examples/{src.name}", 0o644, None))
+        # The README's cluster configuration, byte for byte (tests/unit/test_readme_config.py), which the lab's
+        # demo also runs: one text, tested by crm_verify and on a cluster.
+        example = REPO / "lib" / "xenha_sim" / "cluster.crm"
+        files.append((example, f"{prefix}/share/doc/xenha/examples/crm-dual-primary.crm", 0o644, None))
     return files + _man_pages(prefix, man_dir, lab=False)
 
 

@@ -205,7 +205,9 @@ def test_dist_install_for_packages(tmp_path):
             and path.read_text() == (REPO / "packaging/default" / name).read_text()
         )
     assert (product / "lib/systemd/system/xenha-bootguard.service").is_file()
-    assert (product / "usr/share/doc/xenha/examples/crm-dual-primary.crm").is_file()
+    example = (product / "usr/share/doc/xenha/examples/crm-dual-primary.crm").read_text()
+    assert example == (REPO / "lib/xenha_sim/cluster.crm").read_text()  # the README's configuration
+    assert "stonith:fence_ipmilan" in example and "op migrate_to timeout=300s" in example
     assert {f for f in files if f.startswith("usr/share/man/")} == {
         "usr/share/man/man7/ocf_xenha_XenDomainHA.7",
         "usr/share/man/man8/fence_noop.8",
