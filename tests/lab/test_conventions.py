@@ -18,23 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.support import wait_for
 from xenha_sim.demo import XENHA, Scenario
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 PREFIX = "xcnv"
 LOGFILE = "/var/log/pacemaker/cluster.log"  # not pacemaker's default: only PCMK_logfile puts anything there
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout:.0f}s")
-        time.sleep(0.5)
 
 
 @pytest.fixture

@@ -17,14 +17,12 @@ No guest may ever be live on two nodes (checked ten times a second). The measure
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
+from tests.lab.support import Sampler, seconds_until
 from tests.lab.test_heartbeat import GROUPS, NODES
 from xenha_sim import drbdsim, xensim
 from xenha_sim.faultcheck import CrmView
@@ -37,17 +35,6 @@ PREFIX = "xcvt"
 # Pacemaker would place web1 (the higher priority, allocated first) on ha1 and db2 on ha2, the heartbeat lab's
 # homes; mirrored, only the constraints can put the guests where heartbeat had them.
 HOMES = {"1": "ha2", "2": "ha1"}
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T], timeout: float, what: str) -> float:
-    """Seconds until `check()` is true; fails with `what` after `timeout`."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"{what}: not reached in {timeout:.0f}s")
-        time.sleep(0.3)
-    return time.monotonic() - started
 
 
 def write_heartbeat_files(root: Path, lab_dir: Path) -> None:
@@ -80,14 +67,15 @@ def write_heartbeat_files(root: Path, lab_dir: Path) -> None:
     )
 
 
-class Watch:
+class Watch(Sampler):
     """Checks the world ten times a second: no guest live on two nodes."""
 
+    period = 0.1
+
     def __init__(self, lab: Lab) -> None:
+        super().__init__()
         self.lab = lab
         self.violations: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def guests(self) -> dict[str, list[str]]:
         state = self.lab.world.snapshot()
@@ -100,22 +88,10 @@ class Watch:
                         found.setdefault(dom.name, []).append(node)
         return found
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.1):
-            try:
-                for guest, nodes in self.guests().items():
-                    if len(nodes) > 1:
-                        self.violations.append(f"{guest} on {nodes}")
-            except Exception:  # noqa: BLE001 -- a read racing a writer: the next tick counts
-                continue
-
-    def __enter__(self) -> Watch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        for guest, nodes in self.guests().items():
+            if len(nodes) > 1:
+                self.violations.append(f"{guest} on {nodes}")
 
 
 def _fence_log(lab: Lab) -> str:
@@ -168,19 +144,19 @@ def test_heartbeat_configuration_converted_runs_under_pacemaker(lab: Lab, record
                         capture=True)  # fmt: skip
         assert load.returncode == 0, load.stderr
         home = {guest: HOMES[g] for g, (guest, _, _) in GROUPS.items()}  # where heartbeat had them
-        start_s = wait_for(lambda: placed(lab, home), 90, f"guests at home {home}")
+        start_s = seconds_until(lambda: placed(lab, home), 90, f"guests at home {home}")
 
         migrations_before = len(lab.world.snapshot()["xen"].get("migrations", {}))
         move = lab.exec("ha2", ["crm", "resource", "move", "db2", "ha2"], timeout=30, capture=True)
         assert move.returncode == 0, move.stderr
-        move_s = wait_for(lambda: placed(lab, {"web1": "ha2", "db2": "ha2"}), 60, "db2 moved to ha2")
+        move_s = seconds_until(lambda: placed(lab, {"web1": "ha2", "db2": "ha2"}), 60, "db2 moved to ha2")
         migrations = list(lab.world.snapshot()["xen"]["migrations"].values())[migrations_before:]
         live = [m for m in migrations if m["base"] == "db2" and m["result"] == "ok"]
         assert live and live[-1]["src"] == "ha1" and live[-1]["dst"] == "ha2", migrations
         assert live[-1]["host"] == "ha2X"  # migration_address, from XENDOMAINS_MIGRATE
 
         lab.kill("ha2")
-        failover_s = wait_for(lambda: placed(lab, {"web1": "ha1", "db2": "ha1"}), 90, "web1 and db2 on ha1")
+        failover_s = seconds_until(lambda: placed(lab, {"web1": "ha1", "db2": "ha1"}), 90, "web1 and db2 on ha1")
         assert "target=ha2 result=success" in _fence_log(lab)  # recovery waited for the fence
     assert watch.violations == [], watch.violations
     total = time.monotonic() - began

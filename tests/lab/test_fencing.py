@@ -12,22 +12,12 @@ import time
 
 import pytest
 
+from tests.lab.support import wait_for
 from xenha_sim.demo import XENHA, Scenario
 from xenha_sim.lab import LabConfig, LabError
 
 PREFIX = "xfen"
 NODES = ["ha1", "ha2"]
-
-
-def wait_for(check, timeout: float, what: str, *, every: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout:.0f}s")
-        time.sleep(every)
 
 
 def world_alive(lab) -> dict[str, bool]:

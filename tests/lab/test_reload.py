@@ -10,11 +10,11 @@ One cluster for the whole file.
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 
+from tests.lab.support import Sampler, wait_for
 from xenha_sim import xensim
 from xenha_sim.demo import XENHA, Scenario
 
@@ -23,31 +23,18 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 PREFIX = "xrld"
 
 
-class Roles:
+class Roles(Sampler):
     """Samples r0's DRBD roles and web1's domain id in the world, five times a second, in the background."""
 
     def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
         self.scenario = scenario
         self.seen_roles: set[tuple[str, str]] = set()
         self.seen_domids: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> Roles:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            try:
-                self.seen_roles.update(self.scenario.world_drbd_roles("r0").items())
-                self.seen_domids.add(domid(self.scenario, "web1", "ha1"))
-            except Exception:  # noqa: BLE001 -- a world read racing a writer: the next sample counts
-                continue
+    def sample(self) -> None:
+        self.seen_roles.update(self.scenario.world_drbd_roles("r0").items())
+        self.seen_domids.add(domid(self.scenario, "web1", "ha1"))
 
 
 def domid(scenario: Scenario, guest: str, node: str) -> int:
@@ -74,17 +61,6 @@ class PacemakerLog:
                     handle.seek(offset)
                     texts.append(handle.read().decode(errors="replace"))
         return "\n".join(texts)
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout:.0f}s")
-        time.sleep(0.3)
 
 
 @pytest.fixture

@@ -7,29 +7,18 @@ the world to agree, then audit.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from xml.etree import ElementTree
 
 import pytest
 
+from tests.lab.support import Sampler, wait_for
 from xenha_sim import xensim
 from xenha_sim.demo import XENHA, Scenario, crm_config
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 PREFIX = "xtst"
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout:.0f}s")
-        time.sleep(0.3)
 
 
 def failures(scenario: Scenario) -> list[str]:
@@ -60,32 +49,21 @@ def test_demo_scenario(scenario):
     assert re.search(r'<primitive id="fence-noop" class="stonith" type="fence_noop"', cib), cib[:2000]
 
 
-class Uptime:
+class Uptime(Sampler):
     """Samples the world every 0.5 s in the background: seconds each guest was live on no node."""
 
+    period = 0.5
+
     def __init__(self, scenario: Scenario, guests=("web1", "web2")) -> None:
+        super().__init__()
         self.scenario = scenario
         self.down = dict.fromkeys(guests, 0.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> Uptime:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            try:
-                live = self.scenario.world_guests()
-            except Exception:  # noqa: BLE001 -- a world read racing a writer: the next sample counts
-                continue
-            for guest in self.down:
-                if not live.get(guest):
-                    self.down[guest] += 0.5
+    def sample(self) -> None:
+        live = self.scenario.world_guests()
+        for guest in self.down:
+            if not live.get(guest):
+                self.down[guest] += self.period
 
 
 def test_backing_disk_failure_live_migrates_the_guest_away(scenario):
