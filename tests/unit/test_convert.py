@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.pacemaker import can_use_checkout_agents, with_checkout_agents
 from xenha.drbd.conf import parse_drbd_conf
 from xenha.errors import ParseError
 from xenha.hb1.config import group_config, guest_from_text, parse_shell_vars
@@ -790,17 +791,19 @@ needs_crm = pytest.mark.skipif(
     not (shutil.which("crm") and shutil.which("crm_verify")), reason="crmsh and pacemaker-cli-utils (make deps)"
 )
 needs_pcs = pytest.mark.skipif(not shutil.which("pcs"), reason="pcs is not installed (make deps)")
+needs_root = pytest.mark.skipif(can_use_checkout_agents() is not None, reason=str(can_use_checkout_agents()))
 REPO = Path(__file__).resolve().parents[2]
 
 
 @needs_crm
+@needs_root
 def test_crm_output_loads_and_verifies(tmp_path):
     code, out, _ = run(seeds().write(tmp_path / "hb"))
     assert code == 0
     (tmp_path / "cluster.crm").write_text(out)
     env = _cib(tmp_path / "cib.xml")
-    load = subprocess.run(["crm", "-F", "configure", "load", "update", str(tmp_path / "cluster.crm")], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    crm_load = with_checkout_agents(["crm", "-F", "configure", "load", "update", str(tmp_path / "cluster.crm")])
+    load = subprocess.run(crm_load, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert load.returncode == 0, load.stderr
     done = _verify(env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -814,27 +817,24 @@ def test_crm_output_loads_and_verifies(tmp_path):
     assert comments and all(c.count("#") == 1 for c in comments), comments  # crmsh joins `\`-ended comments
     # without the fence device the comment asks for, Pacemaker refuses to start anything
     env = _cib(tmp_path / "nofence.xml", fence=False)
-    subprocess.run(["crm", "-F", "configure", "load", "update", str(tmp_path / "cluster.crm")], env=env,
-                   capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    subprocess.run(crm_load, env=env, capture_output=True, text=True, timeout=120, check=True)
     done = _verify(env)
     assert done.returncode != 0 and "STONITH" in done.stdout + done.stderr
 
 
 @needs_pcs
 @needs_crm
+@needs_root
 def test_pcs_script_runs_and_verifies(tmp_path):
     code, out, _ = run(seeds().write(tmp_path / "hb"), "--format", "pcs")
     assert code == 0
     script = tmp_path / "cluster.sh"
     script.write_text(out)
     env = _cib(tmp_path / "cib.xml")
-    # pcs reads each agent's meta-data (crm_resource, which honours OCF_RA_PATH): this checkout's launchers
-    (tmp_path / "ra" / "xenha").mkdir(parents=True)
-    for agent in ("XenDomainHA", "DrbdDualPrimary"):
-        (tmp_path / "ra" / "xenha" / agent).symlink_to(REPO / "ocf" / agent)
-    env["OCF_RA_PATH"] = str(tmp_path / "ra")
+    # pcs reads each agent's meta-data: this checkout's agents, whatever /usr holds
     before = (tmp_path / "cib.xml").read_text()
-    done = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(with_checkout_agents(["sh", str(script)]), env=env, capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     cib = (tmp_path / "cib.xml").read_text()
     assert cib != before and 'id="ms-drbd-r1"' in cib and 'id="web1-home"' in cib

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.pacemaker import can_use_checkout_agents, with_checkout_agents
 from xenha.ocf.decl import Action, Agent, Parameter
 from xenha.ocf.metadata import render_metadata
 
@@ -233,6 +234,7 @@ def _no_cluster_tools() -> str | None:
 
 
 @pytest.mark.skipif(_no_cluster_tools() is not None, reason=str(_no_cluster_tools()))
+@pytest.mark.skipif(can_use_checkout_agents() is not None, reason=str(can_use_checkout_agents()))
 def test_crm_examples_load_into_an_empty_cib_and_pass_crm_verify(tmp_path):
     """crmsh reads every example (it loads ocf:xenha resources without their meta-data) and crm_verify accepts
     the result: ids, references between the examples, op attributes such as OCF_CHECK_LEVEL."""
@@ -240,7 +242,9 @@ def test_crm_examples_load_into_an_empty_cib_and_pass_crm_verify(tmp_path):
     cib.write_text(_run(["cibadmin", "--empty"]).stdout)
     conf.write_text(crm_configuration())
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
-    done = _run(["crm", "-F", "configure", "load", "update", str(conf)], env={**env, "CIB_file": str(cib)})
+    done = _run(
+        with_checkout_agents(["crm", "-F", "configure", "load", "update", str(conf)]), env={**env, "CIB_file": str(cib)}
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ERROR: ocf" not in done.stdout + done.stderr
     xml = cib.read_text()
@@ -265,17 +269,16 @@ def pcs_commands() -> list[list[str]]:
 
 @pytest.mark.slow  # pcs starts an interpreter per command: 13 commands, about 10 s
 @pytest.mark.skipif(shutil.which("pcs") is None or shutil.which("crm_verify") is None, reason="needs pcs (make deps)")
+@pytest.mark.skipif(can_use_checkout_agents() is not None, reason=str(can_use_checkout_agents()))
 def test_pcs_examples_build_a_cib_that_passes_crm_verify(tmp_path):
-    """Each pcs example runs against a CIB file; without xenha installed in /usr/lib/ocf, pcs cannot read the
-    agents' meta-data and needs --force (then parameter names go unchecked)."""
+    """Each pcs example runs against a CIB file, pcs checking every parameter name against this checkout's
+    agents' meta-data."""
     cib = tmp_path / "cib.xml"
     cib.write_text(_run(["cibadmin", "--empty"]).stdout)
-    installed = all(Path(f"/usr/lib/ocf/resource.d/xenha/{a.name}").is_file() for a in AGENTS)
     commands = pcs_commands()
     assert len(commands) == 13 and all(argv[0] == "pcs" for argv in commands)
     for argv in [*commands, ["pcs", "property", "set", "stonith-enabled=false"]]:
-        force = [] if installed or argv[1] != "resource" else ["--force"]
-        done = _run(["pcs", "-f", str(cib), *argv[1:], *force])
+        done = _run(with_checkout_agents(["pcs", "-f", str(cib), *argv[1:]]))
         assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
     xml = cib.read_text()
     for rid in ("drbd-r0", "ms-drbd-r0", "ms-drbd-r1", "web1", "aoe-r1", "o2cb-clone", "fs-clone"):

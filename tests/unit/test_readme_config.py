@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pacemaker import can_use_checkout_agents, with_checkout_agents
 from xenha_sim.demo import CLUSTER_CRM, PEERS, XENHA, crm_config, crm_statements
 from xenha_sim.lab import LabConfig
 
@@ -55,9 +56,9 @@ def _why_not(*tools: str) -> str | None:
     for tool in tools:
         if shutil.which(tool) is None:
             return f"needs {tool} (make deps)"
-    for agent in AGENTS:
-        if not Path(f"/usr/lib/ocf/resource.d/xenha/{agent}").is_file():
-            return "needs xenha installed in /usr/lib/ocf (make install): Pacemaker reads meta-data only there"
+    why = can_use_checkout_agents()
+    if why is not None:
+        return why
     if not Path("/usr/sbin/fence_ipmilan").is_file():
         return "needs fence_ipmilan (fence-agents)"
     return None
@@ -126,7 +127,7 @@ def test_crmsh_form_loads_into_an_empty_cib_and_passes_crm_verify(tmp_path):
     _empty_cib(cib)
     conf.write_text(readme_block("crmsh"))
     done = subprocess.run(
-        ["crm", "-F", "configure", "load", "update", str(conf)],
+        with_checkout_agents(["crm", "-F", "configure", "load", "update", str(conf)]),
         env=_env(CIB_file=str(cib)),
         capture_output=True,
         text=True,
@@ -150,7 +151,12 @@ def test_pcs_form_builds_a_cib_that_passes_crm_verify(tmp_path):
     assert len(commands) == 16 and all(argv[0] == "pcs" for argv in commands)
     for argv in commands:
         done = subprocess.run(
-            ["pcs", "-f", str(cib), *argv[1:]], env=_env(), capture_output=True, text=True, timeout=120, check=False
+            with_checkout_agents(["pcs", "-f", str(cib), *argv[1:]]),
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, f"{shlex.join(argv)}: {done.stdout}{done.stderr}"
         assert _noise(done.stdout + done.stderr) == [], shlex.join(argv)
