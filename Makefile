@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenha: the usual targets. `make deps` needs root on Debian 12; everything else runs from the checkout.
 PREFIX   ?= /usr
 DESTDIR  ?=

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DrbdDualPrimary's monitor CPU against its targets, then against ocf:linbit:drbd on the simulated DRBD 8.4.
 
 Part 1, the issue-12 targets, on stub tools (each a shell script that logs its argv; drbdsetup prints a fixture

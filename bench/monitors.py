@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The four agents' steady-state monitors against bare `python3 -IS -c pass`: CPU, and instructions under callgrind.
 
 On stand-ins, as tests/agents/test_hotset_*.py build them: AoEExport of a running export (a stand-in vblade holding

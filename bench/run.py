@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start-up costs, side by side in one run: the bare interpreter, what each launcher imports, meta-data, parsing.
 
 For every launcher (the four OCF agents and fence_noop) the CPU (user + sys, from getrusage(RUSAGE_CHILDREN)) of a

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One dom0 with 100 guests and 100 DRBD resources, each monitored every 10 s: the CPU that costs, ours vs the peers.
 
 XenDomainHA + DrbdDualPrimary against ocf:heartbeat:Xen + ocf:linbit:drbd on the same cheap stubs: a shell `xl`

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """XenDomainHA against ocf:heartbeat:Xen, side by side in one run on the same stub `xl`: CPU per monitor and ratios.
 
 The stub is a shell script printing what `xl list NAME` prints (one row, or xl's "invalid domain identifier" with

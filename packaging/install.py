@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Install or uninstall xenha's files under DESTDIR, recording a manifest so uninstall removes exactly those.
 
 Launchers (the OCF agents, fence_noop, the tools, the heartbeat v1 scripts, the lab's programs) run as

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared test fixtures: the captured tool output in ../shared/fixtures, and hypothesis profiles."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Discovery of ../shared/fixtures for parametrisation; the files stay in shared/ and are never copied."""
 
 from __future__ import annotations

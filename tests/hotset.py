@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What an agent operation imports: run a launcher in a child `python3 -IS` and read its sys.modules at exit.
 
 The STYLE.md section 2 hot set: a monitor, a probe and a fence `monitor` must not load these modules.

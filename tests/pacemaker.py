@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Pacemaker's tools (crm_resource, crmsh, pcs) reading this checkout's agents, whatever /usr holds.
 
 Pacemaker 2.1 looks for OCF agents in the directory it was built with (/usr/lib/ocf/resource.d) and reads no

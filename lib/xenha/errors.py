@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The exception hierarchy; each class carries the OCF exit code that ocf.run maps it to."""
 
 from __future__ import annotations

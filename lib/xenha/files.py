@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Bounded reads of the files a parameter, the environment or the kernel names: one reader for every agent.
 
 `read_bytes` never waits on a FIFO (O_NONBLOCK), never opens a device or a directory (the kind is checked with

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every file, directory and binary location xenha uses, in one object the lab and tests can override."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Frozen, slotted value types for the hot path, at a fraction of what `dataclasses` costs at import time.
 
 `@record` turns a class with annotated fields (and optional defaults) into a new class with `__slots__`, a

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Commands under deadlines: a monotonic `Deadline`, a typed `Result`, `run()` (os.posix_spawn), and `poll_until()`.
 
 This module is on every monitor's import path, so at import time it loads only os, sys, time, xenha.errors and

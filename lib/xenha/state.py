@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Locks and small state files under a root-only directory in /run, safe against symlink tricks."""
 
 from __future__ import annotations

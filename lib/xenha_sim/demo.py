@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha-lab demo`: the common Xen+DRBD dual-primary pattern on a 2-node lab, step by step with a timeline.
 
 Each step acts, then waits until both the simulated world and pacemaker's own view (crm_mon) agree that the

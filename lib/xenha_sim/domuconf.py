@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Read the subset of xl.cfg(5)/xmdomain.cfg(5) the simulator needs; raise DomUConfigError on anything else.
 
 The simulator deliberately has its own reader instead of importing `xenha.xen.listing.parse_domu_config`: the test bed

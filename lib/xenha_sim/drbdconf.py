@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse drbd.conf files as admins write them (8.3/8.4/9 syntax); raise ConfError with file and line on bad input.
 
 What is understood (drbd.conf(5) for 8.4 and 9, drbd-utils v84/drbdadm_parser.c and v9/drbdadm_parser.c):

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Simulated DRBD kernel state in the shared world: operations, connection/resync/split-brain logic, faults.
 
 Layout of `state["drbd"]` (plain JSON; volume numbers are string keys):

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Simulated `drbdadm` and `drbdsetup` (DRBD 8.4 and 9 userland of drbd-utils 9.22) over the shared world.
 
 The output formats are those of the real tools, cited per renderer: drbd-utils v84/drbdsetup.c and

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fault matrix's judge: samples of the simulated world and of pacemaker, safety invariants, recovery.
 
 Everything here is pure (no lab, no processes): `sample_world` turns a world state into a `Sample`, `CrmView.parse`

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha-lab faults`: the fault matrix. Each fault runs on a fresh 2-node cluster with the demo's configuration.
 
 For every fault (and every agent set: xenha's, and with --peers ocf:linbit:drbd + ocf:heartbeat:Xen) the runner

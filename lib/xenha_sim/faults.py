@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Node-level faults that touch every subsystem: crash and restart (the lab and xenha-sim call these)."""
 
 from __future__ import annotations

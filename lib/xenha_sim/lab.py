@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The lab: real Corosync + Pacemaker nodes in network namespaces, driving xenha on the simulated world.
 
 Each node is a supervisor process (xenha_sim.labnode run by `python3 -I`) started as

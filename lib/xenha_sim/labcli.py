@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha-lab`: build, drive and tear down lab clusters (see xenha_sim.lab)."""
 
 from __future__ import annotations

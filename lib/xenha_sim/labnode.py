@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A lab node's supervisor: private mounts and host name, then corosync and pacemakerd; reaps children.
 
 Run as `ip netns exec NS unshare --mount --uts --ipc --propagation private python3 -m xenha_sim.labnode

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the simulated `o2cb list-cluster [--oneline] NAME` and `o2cb list-clusters` print (ocfs2-tools 1.8
 o2cb_ctl/op_lists.c format strings), from the product's cluster.conf model. No product code reads these listings.
 """

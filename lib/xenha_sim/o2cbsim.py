@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated O2CB kernel side: each node's o2nm/o2hb configfs tree in a directory, shared volumes, and mounts.
 
 The configfs tree of a simulated node is a plain directory laid out as the kernel lays out

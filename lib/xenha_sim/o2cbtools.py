@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated `o2cb` tool of ocfs2-tools 1.8 (o2cb_ctl/o2cbtool.c, op_*.c) over a node's simulated configfs.
 
 Output, messages and exit codes follow the C sources: results on stdout (verbosef VL_OUT), errors on stderr as

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 # BASH_ENV shim so LINBIT's ocf:linbit:drbd runs unchanged on the xenha simulator (no DRBD kernel module).
 # The agent tests `-f /proc/drbd` (module loaded?) and `-b /dev/drbdN` (device node present?); the simulator
 # keeps /proc/drbd at $XENHA_PROC_DRBD and has no device nodes, so both tests are answered from the world.

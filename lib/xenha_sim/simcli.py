@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha-sim`: create and inspect the simulated world, define DRBD resources and guests, inject faults."""
 
 from __future__ import annotations

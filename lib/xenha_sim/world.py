@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated world: one JSON state file shared by every simulated node, changed under an exclusive lock.
 
 Layout of the state (plain JSON, so any test can read it):

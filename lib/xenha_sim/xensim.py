@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated Xen hypervisors: guests per node, their lifecycle and migrations, kept in state["xen"].
 
 Everything lives in the shared world (xenha_sim.world) as plain JSON:

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulator's `xl` and `xm`: argv in; the real tools' stdout, stderr and exit status out (GRAMMAR.md §4).
 
 Each front end reads the world as the node named by $XENHA_SIM_NODE, sleeps first when the node's tool is made to

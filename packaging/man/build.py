@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write xenha's man pages, in roff, into one directory: `build.py --outdir DIR`.
 
 - ocf_xenha_<Agent>(7): from each agent's declaration (xenha.agents.*.AGENT, the object meta-data is rendered from),

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A scripted `xenha.run.Runner` for agent tests: expected commands in order, each with its canned result.
 
 Modelled on pcs's mock runner (pcs_test/tools/command_env/mock_runner.py): every call must match the next

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """AoEExport: parameters, meta-data, the detached start, and real vblade in network namespaces (root only).
 
 The namespace tests build one Ethernet segment that no other traffic can reach:

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DrbdDualPrimary: pure decisions, parameters, metadata, and monitor/promote against /proc/drbd files."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DrbdDualPrimary's handlers against a scripted runner: every command in order, the exit code and the exit reason.
 
 Each test writes the /proc/drbd text the agent reads (XENHA_PROC_DRBD), queues the exact drbdadm, drbdsetup and

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """fence_noop: the stdin and command-line protocol, every action, the request log, the simulator hook, meta-data."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What AoEExport's monitor and probe load, run as pacemaker-execd runs them: the launcher in python3 -IS.
 
 A stand-in vblade (a script called vblade, as the lab's is) holds the exported file open and, as root, an AoE packet

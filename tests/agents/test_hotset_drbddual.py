@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What DrbdDualPrimary's monitor and probe load and run, as pacemaker-execd runs them: the launcher in python3 -IS.
 
 /proc/drbd is a fixture file (XENHA_PROC_DRBD) and the state directory holds what an earlier action left (minors,

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What fence_noop's monitor and status load, run as pacemaker-fenced runs them (options on stdin), python3 -IS."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What O2cbCluster's monitor and probe load, run as pacemaker-execd runs them: the launcher in python3 -IS, reading
 a simulated configfs (the monitor reads configfs only and forks nothing)."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What a XenDomainHA monitor imports: run through its launcher in a child `python3 -IS` against a stub xl/xm.
 
 The STYLE.md section 2 hot set, enforced deterministically (no timing here: bench/xendomain.py measures): a monitor

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 13's defects in XenDomainHA and AoEExport, one test each, against the scripted runner.
 
 Fixed in session 2 (ocf.params: bounded integers and names that cannot pass for options; ocf.protocol: op timeouts

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """O2cbCluster on a simulated configfs: handlers with a scripted runner, then the launcher with a fake crm_node."""
 
 from __future__ import annotations

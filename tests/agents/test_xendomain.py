@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """XenDomainHA against a scripted runner: every action with xl and xm, the exact commands, codes and exit reasons."""
 
 from __future__ import annotations

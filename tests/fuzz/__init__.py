@@ -1,0 +1,2 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later

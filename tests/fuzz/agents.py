@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the fuzz suite knows of each agent: its parameters (read from its own declaration, so a new one is fuzzed
 without editing the suite), good values to start from, its documented exit codes, and how to call it in-process."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fuzz suite's hypothesis profiles and its closing counts.
 
 XENHA_FUZZ selects the profile: unset or `ci` is the bounded, derandomized one that runs with every pytest run

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fuzz suite's machinery: a sandbox, a small plausible world behind a permissive fake runner, one in-process
 call of an agent's main() under a watchdog, and the properties every call must keep.
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Findings already requested from the owners of the code and not fixed yet.
 
 Each entry excuses one kind of violation, for one agent (and some actions), and names its request in

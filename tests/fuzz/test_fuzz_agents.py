@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every agent, every declared parameter, every action: hostile values in-process, and the properties they must keep.
 
 Properties, for each call: nothing leaves main() (no exception, no os._exit, no sys.exit) and nothing reports a crash

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Findings of the fuzz, each on its smallest example. An open one is a strict xfail naming its request in
 tests/fuzz/known.py (when the fix lands the xfail passes, strict xfail fails the run, and the entry goes); a fixed one
 stays here as a plain regression test."""

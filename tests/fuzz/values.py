@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Adversarial parameter values, op timeouts and instance ids, as hypothesis strategies.
 
 Strings only ever hold what an environment variable can: no NUL, and non-UTF-8 bytes as os.environ carries them

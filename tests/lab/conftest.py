@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Lab fixtures: xenha installed as `make install` does, and a fresh 2-node cluster per test, always torn down."""
 
 from __future__ import annotations

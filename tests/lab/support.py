@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the lab tests share: waiting for a condition, and sampling the world in the background."""
 
 from __future__ import annotations

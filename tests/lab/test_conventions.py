@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Logs and traces where a Pacemaker admin looks for them, on a real cluster (issue 14).
 
 - With PCMK_logfile set, pacemaker-execd passes it to agents as HA_LOGFILE: the agents' own lines land in that

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha convert` end to end: the heartbeat lab's configuration, converted on ha1, runs a real Pacemaker cluster.
 
 The heartbeat v1 files are the heartbeat lab's (tests/lab/test_heartbeat.py: web1 on DRBD r1 in group 1, db2 on r2

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fault matrix's CI subset: four faults through `xenha-lab faults`' own code path (faultmatrix.run_fault).
 
 Each fault runs on a fresh 2-node cluster with xenha's agents and must be safe. Recovery is asserted only where

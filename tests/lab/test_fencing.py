@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fencing in the lab is a real power-off, and a full partition of two nodes ends with exactly one of them fenced.
 
 The CTS way: arm the watch (no guest live on two nodes), act through pacemaker (stonith_admin, a cut network),

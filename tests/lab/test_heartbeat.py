@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real heartbeat 3.0.6 (v1, haresources) on two nodes in network namespaces, with the simulator as Xen and DRBD.
 
 Each node is `ip netns exec NS unshare --mount --uts --propagation private sh -c SETUP` running heartbeat itself:

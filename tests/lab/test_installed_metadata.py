@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The installed agents as pacemaker and crmsh read them (crm_resource, crm ra info, stonith_admin, ocf-tester DTD)."""
 
 from __future__ import annotations

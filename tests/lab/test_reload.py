@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A reloadable parameter changed on a running cluster is reloaded in place (OCF 1.1 reload-agent), not restarted.
 
 On the demo cluster (the README's configuration: DRBD Promoted on both nodes, web1 on ha1, web2 on ha2), change

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end on real Pacemaker + Corosync in network namespaces, with xenha's agents on the simulator.
 
 The CTS way: arm a watch (no guest live on two nodes, checked ten times a second), act, wait for the cluster and

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracles for AoE text that no product code reads: aoe-stat (and status.sh) output, and vblade's start-up output
 read as a whole (tests only; the agent reads vblade's log with xenha.aoe.startup.scan_vblade_log)."""
 

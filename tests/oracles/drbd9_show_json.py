@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracle: parse DRBD 9 `drbdsetup show --json` (the running configuration); tests only, no product code reads it.
 
 Strict, unlike xenha.drbd.status9.parse_status_json: an unknown key raises. It uses the JSON helpers of

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracle: parse DRBD 9 `drbdsetup status` / `drbdadm status` text; no product code reads it (tests only).
 
 The agents and tools read `drbdsetup status --json` (xenha.drbd.status9). This parser reads the text that the

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Test oracle: parsers of drbdadm/drbdsetup outputs no product code reads (one-liners `drbdadm role|cstate|dstate`,
 `drbdadm sh-status`, `drbdadm --version`, `drbdsetup show` 8.x); the tests hold the simulator's output and the
 captured fixtures to them. Every parse_* raises only ParseError. Section numbers (§) refer to

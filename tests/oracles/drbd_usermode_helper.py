@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracle: parse /sys/module/drbd/parameters/usermode_helper; tests only, no product code reads it."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracles for O2CB text that no product code reads (tests only): `o2cb list-cluster [--oneline]`, `list-clusters`
 and `cluster-status`, the init script's `status`, `online-status` and action transcripts (ocfs2-tools
 vendor/common/o2cb.init.sh; §6.3), a `find` listing of configfs (§6.4), and `crm_node -l` rendered back.

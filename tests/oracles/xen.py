@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Oracles for Xen text that no product code reads: `xl info KEY` and `xm uptime`/`xl uptime` (tests only)."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`make package-check`: install the built xenha and xenha-lab .debs with apt, test the installed files, purge them,
 and check that the purge left nothing behind. Run as root under `flock /tmp/xenha-lab.lock` (the Makefile does).
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """packaging/debian: the two packages' relations, one file list (install.py's), the purge, the license files."""
 
 from __future__ import annotations

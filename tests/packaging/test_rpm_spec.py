@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """packaging/xenha.spec parses (rpmspec -P) into the two packages of the Debian layout."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The /etc/default templates and the boot guard's systemd unit: they parse, and they document the real defaults."""
 
 from __future__ import annotations

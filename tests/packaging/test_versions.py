@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One version everywhere: the library, debian/changelog, the RPM spec, and every command's --version."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """pyproject.toml + setup.cfg: `pip wheel --no-build-isolation .` builds the library offline (Debian setuptools)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A simulated world in a temporary directory, with the simulated tools first on PATH.
 
 The tools are symlinks to the checkout's launchers (packaging/lab-scripts), which find ../lib through the link

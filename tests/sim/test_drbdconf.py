@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulator's drbd.conf parser: the syntax admins write, drbdadm's post-parse rules, and errors."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DrbdDualPrimary run through its launcher on the DRBD simulator (8.4 and 9), and ocf:linbit:drbd beside it.
 
 Each test drives the agent as pacemaker would (OCF_RESKEY_* environment, one process per action) against the

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The DRBD simulator: behaviour, exact output against the fixtures and the real drbdadm, and parser agreement."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fault matrix's pure parts: world sampling, the safety invariants, recovery, pacemaker's view, the report.
 
 Worlds are built in-process with the simulator's own operations (drbdsim, xensim, faults), the way the lab's

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xendomainsHA<N> through its launcher against the simulated xl/xm and DRBD: groups, migrate/save/shutdown on stop,
 DRBD-aware start, and the status line judged by heartbeat's own ResourceManager."""
 

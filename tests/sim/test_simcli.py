@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha-sim: world set-up from a real drbd.conf, guests, faults; checked through the simulated tools."""
 
 from __future__ import annotations

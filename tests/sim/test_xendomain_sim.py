@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """XenDomainHA run through its launcher against the simulated xl and xm: lifecycle, failures, live migration."""
 
 from __future__ import annotations

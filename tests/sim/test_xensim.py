@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated xl/xm: byte-fidelity to the fixtures, guest lifecycle, migrations and faults, random operation
 sequences, and the peer agent ocf:heartbeat:Xen run unchanged against it."""
 

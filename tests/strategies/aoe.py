@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for AoE: aoe-stat/status.sh rows, vblade start-up text and argv, and AoE frames (GRAMMAR §5).
 
 Every text composite returns `(model, text)`, the text rendered with the tool's own printf formats.

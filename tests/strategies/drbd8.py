@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for DRBD 8.x output: draw a model, render it as the tool prints it (GRAMMAR §1-§2)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for DRBD 9: models rendered as drbd-utils 9.22 prints them (status --json/-vs, events2)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for shell variable files (/etc/default/xendomainsHA<N>): a model, rendered as admins do."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for the O2CB grammars (GRAMMAR.md §6): one composite per production, drawing a model."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hypothesis strategies for the Xen grammars: each draws a model and renders it exactly as xm/xl/xend print it."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.aoe: aoe-stat/status.sh and vblade parsers over every fixture, vblade argv, /proc/net/packet, frames."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.tools.bootguard: the boot rule on every DRBD state (all enum combinations and every captured /proc/drbd and
 `drbdsetup status --json`), its settings and timing."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha inspect`: every fixture of each kind through the CLI, JSON shape, and one-line errors."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha convert`: heartbeat v1 layouts (the seeds') to crmsh and pcs, --check, bad input, and crm_verify on a CIB."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tests for xenha.drbd.proc and xenha.drbd.adm: every fixture of each kind, facts of named fixtures, round trips and
 mutations."""
 

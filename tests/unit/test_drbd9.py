@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.drbd.status9 and events2 (and the text/show oracles): every DRBD 9 fixture parses, named fixtures give the
 right facts, renders round-trip."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """drbdguard: which disks are DRBD, how their state is read (and with how few forks), and the start/migrate verdicts."""
 
 from __future__ import annotations

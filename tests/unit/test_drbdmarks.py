@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """drbdmarks: the split-brain marks DrbdDualPrimary leaves for the guard and `xenha inspect`."""
 
 from __future__ import annotations

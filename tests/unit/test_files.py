@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.files: the one bounded reader (kinds refused, size bound, the op's deadline)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.hb1.config: the defaults-file reader (never runs anything; agrees with the shell), groups, settings, and
 the status line judged by heartbeat 3.0.6's own `we_own_resource`, taken from the installed ResourceManager."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """packaging/install.py: what `make install` puts where, that it runs from there, and that uninstall removes it all."""
 
 from __future__ import annotations

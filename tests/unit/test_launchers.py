@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The launchers: `#!/usr/bin/python3 -IS`, a few lines, and no code planted on PYTHONPATH or in the cwd runs.
 
 Pacemaker's executor runs agents as root in its own environment and working directory. Without -I, a PYTHONPATH
@@ -89,7 +91,7 @@ def test_every_launcher_is_listed():
 def test_launcher_is_isolated_and_short(launcher):
     lines = launcher.read_text().splitlines()
     assert lines[0] == "#!/usr/bin/python3 -IS"  # one word: the kernel passes "-I -S" as a single argument
-    assert len(lines) <= 8
+    assert len([line for line in lines if not line.startswith("#")]) <= 7  # code; the shebang and notices aside
     assert sum("# xenha-lib" in line for line in lines) == 1  # the line packaging/install.py rewrites
     assert launcher.stat().st_mode & 0o111
 

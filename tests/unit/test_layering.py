@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The product never imports the simulator or test code, and a monitor's imports stay light."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.hb1.ledger: the file format round-trips, damage raises ParseError only, and concurrent writers lose nothing."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """StateDir: private directory, atomic state files, symlink safety, locks."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ocf.log: syslog datagrams with the HA tag and facility, HA_debug, silence without handlers, and laziness."""
 
 from __future__ import annotations

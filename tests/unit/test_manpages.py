@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """packaging/man/build.py: every page is written, documents every parameter, action and option, and is clean roff."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ocf.metadata: escaping; the OCF 1.0 document valid for ra-api-1.dtd and resource-agents' schema; the OCF 1.1 one
 with reloadable parameters and reload-agent, the same agent otherwise; which caller gets which."""
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xenha.o2cb and its oracles: every fixture parses (facts checked), render/parse round trips, mutations, configfs."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ocf.run: dispatch, the invalid-configuration policy, exit reasons, and Env parsing."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ocf.params: one vocabulary of booleans, bounded integers, names that cannot pass for options, paths, lists."""
 
 from __future__ import annotations

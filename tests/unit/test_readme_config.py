@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The README's cluster configuration: both forms load into an empty CIB and pass crm_verify; the lab runs it.
 
 crmsh's form goes through `crm -F configure load update` with CIB_file set, pcs's through `pcs -f FILE`, each

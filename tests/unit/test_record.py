@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """record: the frozen, slotted value types of the hot path behave like frozen slotted dataclasses."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run.run and poll_until against real processes and a fake clock."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """StateDir trusts only a directory no other user can write: planted files are never read back (issue 13)."""
 
 from __future__ import annotations

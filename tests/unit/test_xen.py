@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tests for xenha.xen: every Xen fixture, all flag strings, grammar round trips and mutations, hot and cold readers."""
 
 from __future__ import annotations

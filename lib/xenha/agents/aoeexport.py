@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """AoEExport: export a block device or file as an ATA-over-Ethernet target with vblade, detached and supervised.
 
 The monitor reads our pid file and /proc/PID/cmdline (no process is started) and imports only xenha.aoe.vblade

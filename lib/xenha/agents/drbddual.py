@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DrbdDualPrimary: a DRBD resource as a promotable clone, with one or two Primaries, on DRBD 8.4 and 9.
 
 The monitor is the hot path: on DRBD 8.4 it reads /proc/drbd and the agent's state files and starts no process

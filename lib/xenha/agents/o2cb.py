@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """O2cbCluster: the OCF agent that brings OCFS2's classic o2cb cluster stack online on each node, as a clone.
 
 It does what `/etc/init.d/o2cb online|offline` of ocfs2-tools does (vendor/common/o2cb.init.sh), under Pacemaker:

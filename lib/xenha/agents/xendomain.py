@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """XenDomainHA: the OCF agent for one Xen domU (xl or xm), with a DRBD guard before start and live migration.
 
 The monitor (every 10 s, a fresh interpreter each time) runs one `xl list NAME` and imports only the OCF core, the

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A raw AoE socket on one interface (needs root or CAP_NET_RAW): send frames, and ask who serves an address.
 
 Used by start (is the address already served on the segment?) and by the over-the-wire monitor (monitor_nic). The

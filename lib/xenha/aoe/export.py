@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One vblade export on this node, beyond its pid file: can this node serve it, start it detached and wait until it
 serves, find other vblades serving the same address, and check a running one (device, socket, answers on the wire).
 

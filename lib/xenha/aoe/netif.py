@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Network interfaces of this node's network namespace: index, hardware address, whether it is up. Forks nothing.
 
 Uses `_socket`, the C module behind `socket` (`socket` itself imports enum, selectors and more for classes we do

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What /proc says about vblade processes on this node beyond their command lines (xenha.aoe.vblade.read_cmdline):
 which processes there are, their open files, and the packet sockets. Reads only, forks nothing; used by start, stop
 and the deep monitor.

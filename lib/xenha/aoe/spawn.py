@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start a program as a detached daemon (vblade) and stop it again; used by start, stop and reload, never by monitor.
 
 Signal numbers are plain ints, as in xenha.run: the `signal` module imports enum. Only the daemon's own child

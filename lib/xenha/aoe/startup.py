@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """vblade's start-up line and log (GRAMMAR.md §5): what a start waits for, and the message of a vblade that exited.
 
 Read by start only. The start-up line is a fixed printf format, read with str.partition.

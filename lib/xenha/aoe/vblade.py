@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """vblade's command line and our pid record of it: AoE addresses, vblade argv (build, and read back from /proc),
 MAC addresses.
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The AoE wire format (protocol r11; field layout as in OpenAoE/vblade dat.h `Aoehdr`, `Conf`, `Ata`): frames as
 records, encoded and parsed with `struct`. Pure: sockets live in xenha.aoe.channel.
 

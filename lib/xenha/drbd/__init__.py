@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DRBD: state names and the common view (model), its sources, the commands, the guard and the split-brain marks.
 
 Hot (a monitor imports them): model (states, DrbdVolume), proc (/proc/drbd), status9 (`drbdsetup status --json`).

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse what the agents read from drbdadm beyond the state; cold: only failure and once-per-boot paths import it.
 
 The error transcripts of drbdadm/drbdsetup (the agents report DRBD's own failure line from them), `drbdadm sh-dev`

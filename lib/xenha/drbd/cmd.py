@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """argv builders for drbdadm/drbdsetup, one per DRBD major version; they run nothing. Hot path: records only."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Read drbd.conf for what a cluster configuration needs: resources, their minors, hosts and allow-two-primaries (cold).
 
 `xenha convert` reads the DRBD configuration of a heartbeat v1 cluster to learn, for each DRBD resource a guest

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse `drbdsetup events2` and fold it into Resource9 records; raise ParseError on anything else. Cold.
 
 No monitor reads events2: `xenha inspect drbd --events2 FILE` reads a capture, where naming the unknown line is

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The DRBD guard: find a domU's DRBD disks, read their state, and decide whether a start or migration is safe.
 
 A guest whose disks live on DRBD must never run on two nodes at once. DRBD itself stops a second Primary, except

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Split-brain marks: what DrbdDualPrimary remembers of a split-brain, read by the DRBD guard and `xenha inspect`.
 
 DrbdDualPrimary writes `<run_dir>/DrbdDualPrimary/split-brain.RES` (its minors, space-separated) when it sees the

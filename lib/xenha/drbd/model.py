@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DRBD's state names and the common view of one volume (DrbdVolume); hot path: imports only xenha.record.
 
 The states are the kernel's own words (drbd_strings.c), kept as `str` constants: a class of constants per kind,

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse /proc/drbd of DRBD 8.0-8.4 and the DRBD 9 header; raise ParseError on unknown syntax. Hot path.
 
 A DRBD 8.4 monitor reads /proc/drbd every ten seconds, so the lines it always meets (version, build, transports,

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse the rare lines of /proc/drbd: resync/verify progress and proc_details; raise ParseError. Cold.
 
 xenha.drbd.proc imports this module on the first line of a device block that is neither a state nor a counter

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Parse DRBD 9 `drbdsetup status --json` into Resource9 records and the common view; raise ParseError on bad values.
 
 Hot on DRBD 9: the monitor runs one `drbdsetup status --json RES` and reads it here, with `json` and dictionary

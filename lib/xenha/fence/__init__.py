@@ -1,1 +1,3 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fence agents: the fence-agents protocol and fence_noop."""

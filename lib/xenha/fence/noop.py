@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """fence_noop: a fence agent that fences nothing but lab nodes (sim_world); it records every request.
 
 Hot path: pacemaker-fenced runs `monitor` every 60 s and `status` before fencing, options on stdin. Those import

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """heartbeat v1 support: read xendomains defaults files without running them, name groups, and word `status`.
 
 Three things live here, all pure:

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The migration ledger and `xenha-migrate`: which guest this node moved where, in one small JSON file, locked.
 
 Admins of heartbeat v1 clusters keep this by hand (xen-migrate scripts writing "web1 went to ha2" somewhere) so

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """/etc/ocfs2/cluster.conf (jconfig stanzas, §6.1): the model, a strict parser, and o2cb's own writer layout.
 
 Read and written by start and validate-all, never by the monitor. `parse_*` raise only ParseError. The stanza

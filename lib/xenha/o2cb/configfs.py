@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """O2CB as the kernel holds it in configfs, read without forking (Linux fs/ocfs2/cluster/nodemanager.c and
 heartbeat.c; §6.4), and the vocabulary every O2CB module shares: paths and limits, the heartbeat mode, the four
 timeouts, active regions, name checks.

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Inputs from outside O2CB that start and validate-all read: Pacemaker's membership (`crm_node -l`) and name
 resolution (`getent ahostsv4`, i.e. nsswitch, /etc/hosts first): the parsers (fixed printf formats, read with
 split) and the two queries that run the tools.

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The OCF agent protocol (protocol), declarations (decl), logging (log) and meta-data rendering (metadata)."""
 
 from __future__ import annotations

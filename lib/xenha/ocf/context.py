@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What a handler gets besides its parameters: environment, paths, runner, deadline and state directory."""
 
 from __future__ import annotations

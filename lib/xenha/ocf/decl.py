@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What an agent declares about itself: parameters and actions, which drive both meta-data and dispatch."""
 
 from __future__ import annotations

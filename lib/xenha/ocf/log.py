@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Logging the HA way, set up on the first record worth emitting: syslog `Agent(instance)[pid]`, HA_LOGFACILITY,
 HA_debug, OCF_TRACE_RA.
 

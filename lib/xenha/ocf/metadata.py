@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Render an agent's declaration as OCF meta-data XML: OCF 1.1 for callers that speak it, ra-api-1.dtd for the rest.
 
 Pacemaker (2.1 and later) runs every OCF action, meta-data included, with OCF_RA_VERSION_MAJOR=1 and

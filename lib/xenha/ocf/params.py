@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Typed readers of instance parameters: one per kind, one vocabulary of booleans, shared by every agent.
 
 Each reader takes the parameters (`Env.params`), a name and a default, and returns a typed value or raises

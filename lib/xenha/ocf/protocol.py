@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The OCF agent protocol: exit codes, the environment of one action, the exit reason, and `run()`.
 
 On every operation's path: imports only os, sys and xenha's errors, record and log at run time.

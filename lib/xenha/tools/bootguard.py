@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The boot guard (xenha-bootguard): at dom0 boot start guests with DRBD disks only when DRBD shows it is safe.
 
 What admins script today as xen-drbd-auto. After a reboot a dom0 must not start a guest whose disks the peer may

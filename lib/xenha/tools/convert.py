@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xenha convert`: a heartbeat v1 configuration (haresources, xendomainsHA<N>) as a Pacemaker configuration.
 
 The admins this is for run the pattern of the heartbeat v1 guides: haresources lines `ha1 xendomainsHA1` /

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """xendomainsHA<N>: the heartbeat v1 haresources script for one group of Xen guests (start, stop, status).
 
 One script replaces the per-group copies of /etc/init.d/xendomains that heartbeat v1 clusters run from haresources

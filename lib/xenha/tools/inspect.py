@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The `xenha` command: `xenha inspect` (DRBD and Xen state, files or live, as a table or JSON), `xenha convert`.
 
 `xenha convert` (heartbeat v1 to Pacemaker) lives in xenha.tools.convert and is imported only when asked for.

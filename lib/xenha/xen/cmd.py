@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The xl/xm command lines xenha runs to create and migrate a domain: argv lists, nothing run here."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """domU config files (xl.cfg(5), xmdomain.cfg(5)) and their disk and vif specs: read without executing them (cold).
 
 Start, validate-all, migrate_to (the DRBD guard), the boot guard and heartbeat v1 read configs; a monitor never does

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The xl/xm toolstack as xenha drives it: a client per tool with parsed listings, and the choice of toolstack.
 
 A monitor's plain answers (a listing, or "no such domain") are read by the agent with xenha.xen.listing alone; this

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What a listed domain means for the programs that manage it: Health, assess, the stop plan (hot).
 
 Shared by XenDomainHA (whose monitor imports this), the boot guard and the heartbeat v1 script, so it lives here and

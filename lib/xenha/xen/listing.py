@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xm list` / `xl list` (GRAMMAR.md §4.1, §4.3): the domain states, the Domain record, the row parser, and the
 plain "no such domain" answer of `xl list NAME` (hot: the one xenha.xen module a healthy monitor imports).
 

@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`xm list --long` (xend SXP) and `xl list -l` (libxl JSON; Xen 4.1's SXP-like text): DomainConfig (cold).
 
 `xenha inspect` reads these; no agent operation does.

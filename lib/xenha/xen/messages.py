@@ -1,3 +1,5 @@
+# Copyright (C) 2026 The xenha developers
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What xm/xl say on failure (the error classifier), `xl info`, and `xl migrate` transcripts (cold).
 
 On the failure path only: an absent domain's `xl list NAME` is recognised without this module
