@@ -12,6 +12,8 @@ the deadline; a thread still stuck is left behind (NFS and OCFS2 sleep killably,
 which launchers end with os._exit). Files in /proc, /sys and configfs never sleep like that: their readers pass
 no deadline and pay for no thread.
 
+`write_atomic` is the one way a file is replaced: an O_EXCL|O_NOFOLLOW temporary file, then a rename.
+
 On the hot path: imports only os, errno (built in), _thread (built in, loaded by the interpreter at start-up) and
 xenha.errors.
 """
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["FileRefused", "read_bytes", "read_text", "stat_path"]
+__all__ = ["FileRefused", "read_bytes", "read_text", "stat_path", "write_atomic"]
 
 # st_mode file types (stat.S_IF*, spelt out so that this module does not import stat).
 _S_IFMT = 0o170000
@@ -161,3 +163,25 @@ def read_text(
 ) -> str:
     """`read_bytes` decoded as UTF-8 (`errors` as for bytes.decode)."""
     return read_bytes(path, limit=limit, deadline=deadline, special=special, nofollow=nofollow).decode("utf-8", errors)
+
+
+def write_atomic(path: str, text: str, *, tmp: str, mode: int, fsync: bool = False) -> None:
+    """Replace `path` with `text` in one rename: written first to the temporary name `tmp`, created with
+    O_EXCL|O_NOFOLLOW (whatever is planted there, a file, a hard link or a symlink, is never written through), given
+    exactly `mode` whatever the umask, flushed to disk first with `fsync`. The temporary file is removed when a
+    later step fails; OSError as the system raises it."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

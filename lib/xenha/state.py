@@ -210,20 +210,11 @@ class StateDir:
 
     def write(self, name: str, content: str) -> None:
         """Replace state file `name` atomically (temporary file, then rename); UnsafeStateDir if untrusted."""
+        from xenha.files import write_atomic  # only on a write: most monitors never write
+
         self.ensure()
         target = self._file(name)
-        tmp = f"{target}.tmp.{os.getpid()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(target, content, tmp=f"{target}.tmp.{os.getpid()}", mode=0o600)
 
     def remove(self, name: str) -> None:
         """Remove state file `name`; absent is fine, and in an untrusted directory nothing is touched."""

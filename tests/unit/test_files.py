@@ -133,3 +133,32 @@ def test_stat_path_gives_up_at_the_deadline_too(tmp_path: Path, monkeypatch: pyt
         assert time.monotonic() - began < 1.0
     finally:
         release.set()
+
+
+def test_write_atomic_gives_the_mode_whatever_the_umask_and_never_writes_through_a_planted_name(tmp_path):
+    from xenha.files import write_atomic
+
+    target, tmp = tmp_path / "conf", tmp_path / "conf.tmp"
+    old = os.umask(0o077)
+    try:
+        write_atomic(str(target), "one\n", tmp=str(tmp), mode=0o644, fsync=True)
+    finally:
+        os.umask(old)
+    assert (target.read_text(), target.stat().st_mode & 0o777, tmp.exists()) == ("one\n", 0o644, False)
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    tmp.symlink_to(victim)
+    with pytest.raises(FileExistsError):
+        write_atomic(str(target), "two\n", tmp=str(tmp), mode=0o600)
+    assert (victim.read_text(), target.read_text()) == ("keep\n", "one\n")
+
+
+def test_write_atomic_removes_its_temporary_file_when_the_rename_fails(tmp_path):
+    from xenha.files import write_atomic
+
+    tmp = tmp_path / "x.tmp"
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "inside").write_text("")
+    with pytest.raises(OSError):
+        write_atomic(str(tmp_path / "dir"), "text", tmp=str(tmp), mode=0o600)  # a file cannot replace a directory
+    assert not tmp.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from xenha.errors import ParseError, ToolError
+from xenha.files import write_atomic
 from xenha.o2cb.configfs import (
     MAX_NODE_NUMBER,
     HeartbeatMode,
@@ -350,16 +351,6 @@ def write_cluster_conf(path: str, conf: ClusterConf) -> None:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_cluster_conf(conf))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_atomic(path, render_cluster_conf(conf), tmp=tmp, mode=0o644, fsync=True)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise ToolError(f"{path}: cannot write: {exc.strerror}") from exc
