@@ -36,6 +36,7 @@ from xenha import __version__
 from xenha.drbd.guard import GuardResult, Observed, Verdict, drbd_disks, observe, peer_label, verdict_from
 from xenha.drbd.model import ConnState, Role
 from xenha.errors import ConfigError, ParseError, XenhaError
+from xenha.files import write_atomic
 from xenha.hb1.config import (
     Guest,
     ShellVars,
@@ -309,10 +310,7 @@ def _wait_pending(settings: BootSettings, ctx: GuardContext, pending: dict[str, 
 
 
 def _write_pidfile(path: str) -> None:
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="ascii") as handle:
-        handle.write(f"{os.getpid()}\n")
-    os.replace(tmp, path)
+    write_atomic(path, f"{os.getpid()}\n", tmp=f"{path}.tmp.{os.getpid()}", mode=0o644)
 
 
 def _daemon_pid(path: str) -> int | None:
