@@ -17,7 +17,7 @@ import sys
 from xenha import __version__, ocf
 from xenha.errors import ArgsError, ConfigError, DeadlineExceeded, NotInstalled, ParseError, ToolError, XenhaError
 from xenha.ocf import ExitCode, log
-from xenha.ocf.context import bind_handlers
+from xenha.ocf.context import bind_handlers, op_deadline
 from xenha.ocf.params import BOOL_TEXT, name_problem, read_bool, read_int, read_list, read_pairs, read_path, read_str
 from xenha.paths import Paths
 from xenha.record import record
@@ -441,7 +441,7 @@ def _split_options(raw: str, problems: list[str]) -> tuple[str, ...]:
 def _config_deadline(env: Env) -> Deadline:
     """The time a read or stat of the config file may take: a third of the op's, so that a config on a dead NFS or
     OCFS2 mount leaves the action (a stop that then finds the domain by its instance name) the rest."""
-    return Deadline.from_timeout_ms(env.timeout_ms, default_s=AGENT.action_timeout(env.action)).fraction(1 / 3)
+    return op_deadline(env, AGENT.action_timeout(env.action)).fraction(1 / 3)
 
 
 def _load_config(path: str, deadline: Deadline) -> tuple[DomUConfig | None, str | None, bool]:

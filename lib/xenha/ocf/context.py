@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
     P = TypeVar("P")
 
-__all__ = ["Context", "bind_handlers"]
+__all__ = ["Context", "bind_handlers", "op_deadline"]
+
+
+def op_deadline(env: Env, default_timeout_s: float) -> Deadline:
+    """When this operation must be done: the op's timeout (OCF_RESKEY_CRM_meta_timeout) less a margin, or
+    `default_timeout_s` (the action's advised timeout) for a direct call."""
+    return Deadline.from_timeout_ms(env.timeout_ms, default_s=default_timeout_s)
 
 
 @record
@@ -41,7 +47,7 @@ class Context:
             env=env,
             paths=paths,
             run=runner or SubprocessRunner(which=paths.which),
-            deadline=Deadline.from_timeout_ms(env.timeout_ms, default_s=default_timeout_s),
+            deadline=op_deadline(env, default_timeout_s),
             state=StateDir(f"{paths.run_dir}/{env.resource_type}"),
         )
 
