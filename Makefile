@@ -16,7 +16,9 @@ SRC      = build/src/xenha-$(VERSION)
 DEB_RUNTIME = python3 python3-lxml python3-daemon python3-filelock
 DEB_TEST    = python3-pytest python3-hypothesis python3-venv python3-pip libxml2-utils resource-agents \
               pacemaker pacemaker-cli-utils corosync crmsh fence-agents vblade drbd-utils iproute2 procps \
-              aoetools heartbeat pcs make git
+              aoetools heartbeat pcs make git strace systemd
+# Building and checking the packages and man pages (make deb, lintian, rpm; man, groff and lexgrog in the tests).
+DEB_BUILD   = build-essential debhelper dh-python python3-all python3-setuptools lintian rpm man-db
 
 .PHONY: all deps dev-tools man install uninstall install-lab uninstall-lab lint typecheck test test-fast fuzz check bench \
         bench-scale clean srctree deb lintian rpm package-check
